@@ -1,0 +1,208 @@
+"""Commands: what a host system asks of a case, as immutable values.
+
+Each command names the acting party (``actor``), optionally the parties deciding
+together with it (``together``), the criteria it invokes, the role holders it chooses
+and a reason for the audit trail. Commands carry no personal data: parties are
+organisations and officials, household members are opaque ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+import attrs
+import cattrs
+from attrs import frozen
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _holders(value: Any) -> Mapping[str, tuple[str, ...]]:
+    if not value:
+        return {}
+    return {str(role): _strs(parties) for role, parties in dict(value).items()}
+
+
+@frozen(kw_only=True)
+class Command:
+    """What every command has: who acts, with whom, on which criteria, and why."""
+
+    type: ClassVar[str] = ""
+    actor: str
+    together: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    criteria: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    holders: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_holders)
+    reason: str = ""
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The actor and its co-deciders."""
+        return (self.actor, *self.together)
+
+
+@frozen(kw_only=True)
+class Member:
+    """A household member, by an opaque id and the group the policy knows it by."""
+
+    id: str
+    group: str
+
+
+@frozen(kw_only=True)
+class OpenCase(Command):
+    """Register a case for a household: the first event of every log."""
+
+    type: ClassVar[str] = "open"
+    members: tuple[Member, ...] = ()
+
+
+@frozen(kw_only=True)
+class Signal(Command):
+    """Record a signal (signaal) about the household."""
+
+    type: ClassVar[str] = "signal"
+    activity: str | None = None
+
+
+@frozen(kw_only=True)
+class Escalate(Command):
+    """Opschalen to a named phase (or sub-state)."""
+
+    type: ClassVar[str] = "escalate"
+    to: str
+    dominance: str | None = None
+
+
+@frozen(kw_only=True)
+class Deescalate(Command):
+    """Afschalen to a named phase (or sub-state)."""
+
+    type: ClassVar[str] = "deescalate"
+    to: str
+    dominance: str | None = None
+
+
+@frozen(kw_only=True)
+class ChangeLevel(Command):
+    """Op- or afschalen within a phase: expertise or procesregie added or removed."""
+
+    type: ClassVar[str] = "change"
+    direction: Literal["up", "down"]
+
+
+@frozen(kw_only=True)
+class ImposeMeasure(Command):
+    """A compulsory measure is imposed on a member: the case enters the compulsory frame."""
+
+    type: ClassVar[str] = "impose_measure"
+    measure: str
+    member: str
+
+
+@frozen(kw_only=True)
+class EndMeasure(Command):
+    """A compulsory measure ends; without others the case returns to the voluntary frame."""
+
+    type: ClassVar[str] = "end_measure"
+    measure: str
+    member: str
+
+
+@frozen(kw_only=True)
+class RecordAdvice(Command):
+    """Advice or consultation asked of a party: explicitly not a melding."""
+
+    type: ClassVar[str] = "advice"
+    adviser: str
+    activity: str | None = None
+
+
+@frozen(kw_only=True)
+class Melding(Command):
+    """A melding under the Meldcode."""
+
+    type: ClassVar[str] = "melding"
+    to: str | None = None
+    activity: str | None = None
+
+
+@frozen(kw_only=True)
+class Inform(Command):
+    """The actor informs a party; open informing obligations to it are fulfilled."""
+
+    type: ClassVar[str] = "inform"
+    recipient: str
+    about: str = ""
+
+
+@frozen(kw_only=True)
+class RecordDecision(Command):
+    """A formal decision the policy knows (a plan made, the burgemeester to be informed)."""
+
+    type: ClassVar[str] = "decision"
+    decision: str
+
+
+@frozen(kw_only=True)
+class Appoint(Command):
+    """Appoint the holder(s) of a role within the current configuration."""
+
+    type: ClassVar[str] = "appoint"
+    role: str
+
+
+@frozen(kw_only=True)
+class CloseCase(Command):
+    """Close the case."""
+
+    type: ClassVar[str] = "close"
+
+
+COMMAND_TYPES: dict[str, type[Command]] = {
+    cls.type: cls
+    for cls in (
+        OpenCase,
+        Signal,
+        Escalate,
+        Deescalate,
+        ChangeLevel,
+        ImposeMeasure,
+        EndMeasure,
+        RecordAdvice,
+        Melding,
+        Inform,
+        RecordDecision,
+        Appoint,
+        CloseCase,
+    )
+}
+
+converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def unstructure_command(command: Command) -> dict[str, Any]:
+    """A JSON-able dict of the command, tagged with its ``type``."""
+    data: dict[str, Any] = converter.unstructure(command)
+    return {"type": command.type, **data}
+
+
+def structure_command(data: Mapping[str, Any]) -> Command:
+    """The command a tagged dict describes; unknown types or keys raise ``ValueError``."""
+    body = dict(data)
+    kind = body.pop("type", None)
+    cls = COMMAND_TYPES.get(str(kind))
+    if cls is None:
+        known = ", ".join(sorted(COMMAND_TYPES))
+        raise ValueError(f"unknown command type {kind!r} (known: {known})")
+    try:
+        return converter.structure(body, cls)
+    except cattrs.BaseValidationError as exc:
+        details = "; ".join(cattrs.transform_error(exc))
+        raise ValueError(f"command {kind}: {details}") from None

@@ -1,0 +1,147 @@
+"""The errors of regiekaart: part of the public API.
+
+A host system decides what to do with a refusal by its type, and shows a person
+the message; so every error keeps the data that explains it (the file and line of a
+bad policy, the rule and its handreiking section for a refused command) and its
+message says both what was wrong and what would have been accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class RegiekaartError(Exception):
+    """The root of every error this package raises on purpose."""
+
+
+class PolicyError(RegiekaartError, ValueError):
+    """A policy (or scenario) file that cannot be used, pointing at the place to fix.
+
+    ``file``, ``line`` and ``path`` locate the offending value; ``path`` is the dotted
+    key path inside the document (``phases.fase3.roles.procesregie``).
+    """
+
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, path: str = ""
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.path = path
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.file or "<policy>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        if self.path:
+            where = f"{where} {self.path}"
+        return f"{where}: {self.message}"
+
+
+class PolicyErrors(PolicyError):
+    """Several problems found in one pass, so a policy officer can fix them all at once."""
+
+    def __init__(self, errors: Sequence[PolicyError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, path=first.path)
+
+    def __str__(self) -> str:
+        return "\n".join(PolicyError.__str__(e) for e in self.errors)
+
+
+class CommandRefused(RegiekaartError):
+    """A command the policy does not allow now; the case is left exactly as it was.
+
+    ``rule`` names the policy rule that refused it (a transition, role or activity id),
+    ``source`` that rule's section of the handreiking, and ``configuration`` the active
+    states at the moment of refusal.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: Any = None,
+        rule: str = "",
+        source: str = "",
+        configuration: Sequence[str] = (),
+    ) -> None:
+        self.message = message
+        self.command = command
+        self.rule = rule
+        self.source = source
+        self.configuration = tuple(configuration)
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.rule:
+            parts.append(f"rule {self.rule}" + (f" ({self.source})" if self.source else ""))
+        return "; ".join(parts)
+
+
+class InvalidCommand(CommandRefused, ValueError):
+    """The command itself is ill-formed: an unknown party, phase, criterion or measure."""
+
+
+class TransitionNotAllowed(CommandRefused):
+    """No rule of the policy allows this step from the case's current configuration."""
+
+
+class NotAuthorized(CommandRefused, PermissionError):
+    """The acting party (with its co-deciders) is not a decider of the rule."""
+
+
+class CriteriaNotMet(CommandRefused):
+    """The command invoked none of the rule's criteria, or one the rule does not know."""
+
+
+class PreconditionNotMet(CriteriaNotMet):
+    """A fact the rule requires is missing, e.g. the plan that must precede leaving a phase."""
+
+
+class IneligibleHolder(CommandRefused):
+    """A chosen role holder is not eligible for that role in the target configuration."""
+
+
+class HolderRequired(IneligibleHolder):
+    """The role needs a holder here, none was chosen and the policy has no default."""
+
+
+class CaseClosed(TransitionNotAllowed):
+    """The case is in a final state; it accepts no further commands."""
+
+
+class StoreError(RegiekaartError):
+    """A durable store could not do what was asked; nothing was written."""
+
+
+class ConcurrencyConflict(StoreError):
+    """Another writer committed first: reload the case and try again."""
+
+    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"case {case_id}: expected version {expected} but the store holds {actual}; "
+            "reload the case and apply the command again"
+        )
+
+
+class AuditChainBroken(StoreError):
+    """The hash chain of a case's events does not verify: the first broken link is named."""
+
+    def __init__(self, case_id: str, seq: int, detail: str) -> None:
+        self.case_id = case_id
+        self.seq = seq
+        self.detail = detail
+        super().__init__(f"case {case_id}: audit chain broken at event {seq}: {detail}")
+
+
+class SnapshotMismatch(RegiekaartError, ValueError):
+    """A snapshot does not fit the policy it is restored under; the message says what."""
