@@ -28,7 +28,9 @@ def slot_parties(slot: str, roles: Mapping[str, Sequence[str]]) -> frozenset[str
     return frozenset(out)
 
 
-def _fills(group: Sequence[str], actor: str, others: Sequence[str], roles: Mapping[str, Sequence[str]]) -> bool:
+def _fills(
+    group: Sequence[str], actor: str, others: Sequence[str], roles: Mapping[str, Sequence[str]]
+) -> bool:
     candidates = [slot_parties(slot, roles) for slot in group]
     for index, options in enumerate(candidates):
         if actor not in options:

@@ -11,10 +11,11 @@ carrying the case id and no personal data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
+import cattrs
 import structlog
+from statemachine import StateChart
 from statemachine.exceptions import TransitionNotAllowed as ChartRefused
 
 from . import authority, roles
@@ -48,7 +49,7 @@ from .errors import (
     TransitionNotAllowed,
 )
 from .guards import Work, first_refusal
-from .policy import Activity, Policy, TransitionRule
+from .policy import Activity, Obligation, Policy, TransitionRule
 from .records import (
     ActiveMeasure,
     CaseState,
@@ -57,7 +58,6 @@ from .records import (
     Handover,
     Informed,
     OpenObligation,
-    evolve,
     structure_event,
     structure_state,
     unstructure,
@@ -83,6 +83,7 @@ class Case:
         events: list[Event],
         *,
         restored_from_digest: str | None = None,
+        started: tuple[ChartModel, StateChart[Any]] | None = None,
     ) -> None:
         self._compiled = compiled
         self._policy = compiled.policy
@@ -90,8 +91,12 @@ class Case:
         self._clock = clock
         self._state = state
         self._events = events
-        self._model = ChartModel()
-        self._chart = compiled.new_chart(self._model)
+        if started is None:
+            self._model = ChartModel()
+            self._chart = compiled.new_chart(self._model)
+        else:
+            self._model, self._chart = started
+            self._model.work = None
         compiled.place(self._chart, state.configuration)
         self.restored_from_digest = restored_from_digest
         """The policy digest the snapshot was taken under, when it differs from now."""
@@ -131,7 +136,7 @@ class Case:
         state = CaseState(
             configuration=configuration, roles=role_map, members=command.members, seq=1
         )
-        case = cls(compiled, case_id, clock, state, [event])
+        case = cls(compiled, case_id, clock, state, [event], started=(model, chart))
         _logger.info(
             "command.accepted",
             case=case_id,
@@ -162,8 +167,9 @@ class Case:
         try:
             state = structure_state(snapshot["state"])
             events = [structure_event(e) for e in snapshot["log"]]
-        except (KeyError, ValueError, TypeError) as exc:
-            raise SnapshotMismatch(f"the snapshot is malformed: {exc}") from None
+        except (KeyError, ValueError, TypeError, cattrs.BaseValidationError) as exc:
+            detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, cattrs.BaseValidationError) else str(exc)
+            raise SnapshotMismatch(f"the snapshot is malformed: {detail}") from None
         problems = fit_problems(policy, state)
         if problems:
             raise SnapshotMismatch(
@@ -201,6 +207,19 @@ class Case:
             case.apply(event.command)
         case._clock = system_clock
         return case
+
+    def reset(self, state: CaseState, events: Sequence[Event]) -> None:
+        """Put this case back into ``state`` with ``events`` as its log.
+
+        For tools that try many commands from one situation (the explorer, the
+        simulation kernel's table builder): cheaper than building a new case each time.
+        """
+        self._state = state
+        self._events = list(events)
+        if self._chart.is_terminated:
+            # A chart that reached a final state stops its engine for good; start anew.
+            self._chart = self._compiled.new_chart(self._model)
+        self._compiled.place(self._chart, state.configuration)
 
     # -- what a host reads ---------------------------------------------------------------
 
@@ -354,6 +373,7 @@ class Case:
                     f"dominance applies only in {', '.join(policy.dominance_in)}",
                     command=command,
                     rule=rule.id,
+                    source=rule.source,
                     configuration=state.configuration,
                 )
             work = Work(
@@ -432,7 +452,9 @@ class Case:
         self._authorize(command, [(p,) for p in measure.imposed_by], measure.id, measure.source)
         active = ActiveMeasure(measure=command.measure, member=command.member)
         if active in self._state.facts.measures:
-            raise self._refuse(InvalidCommand, command, "this measure is already in force", measure.id)
+            raise self._refuse(
+                InvalidCommand, command, "this measure is already in force", measure.id
+            )
         facts = evolve_facts(self._state.facts, measures=(*self._state.facts.measures, active))
         return self._measure_event(command, IMPOSE_EVENT, facts, measure.id, measure.source)
 
@@ -453,7 +475,9 @@ class Case:
         measure = policy.measures.get(measure_id)
         if measure is None:
             known = ", ".join(policy.measures)
-            raise self._refuse(InvalidCommand, command, f"unknown measure {measure_id!r} (known: {known})")
+            raise self._refuse(
+                InvalidCommand, command, f"unknown measure {measure_id!r} (known: {known})"
+            )
         member = next((m for m in self._state.members if m.id == member_id), None)
         if member is None:
             raise self._refuse(InvalidCommand, command, f"no household member {member_id!r}")
@@ -468,7 +492,10 @@ class Case:
         if not any(s in policy.measures_in for s in self._state.configuration):
             where = ", ".join(policy.measures_in)
             raise self._refuse(
-                TransitionNotAllowed, command, f"compulsory measures are recorded in {where}", measure.id
+                TransitionNotAllowed,
+                command,
+                f"compulsory measures are recorded in {where}",
+                measure.id,
             )
         return measure
 
@@ -493,7 +520,11 @@ class Case:
         if activity.to and party is not None and party not in activity.to:
             allowed = ", ".join(activity.to)
             raise self._refuse(
-                InvalidCommand, command, f"{party} is not one of {allowed}", activity.id, activity.source
+                InvalidCommand,
+                command,
+                f"{party} is not one of {allowed}",
+                activity.id,
+                activity.source,
             )
         informed: tuple[Informed, ...] = ()
         if isinstance(command, Melding):
@@ -511,12 +542,17 @@ class Case:
             if a.command == command.type and (wanted is None or a.id == wanted)
         ]
         if not options:
-            raise self._refuse(InvalidCommand, command, f"the policy knows no {wanted or command.type}")
+            raise self._refuse(
+                InvalidCommand, command, f"the policy knows no {wanted or command.type}"
+            )
         here = [a for a in options if active & set(a.in_states)]
         if not here:
             where = ", ".join(sorted({s for a in options for s in a.in_states}))
             raise self._refuse(
-                TransitionNotAllowed, command, f"{command.type} is recorded in {where}", options[0].id
+                TransitionNotAllowed,
+                command,
+                f"{command.type} is recorded in {where}",
+                options[0].id,
             )
         for activity in here:
             if _may_act(self._policy, activity, command.actor):
@@ -524,7 +560,11 @@ class Case:
         activity = here[0]
         who = ", ".join((*activity.by, *activity.by_kinds))
         raise self._refuse(
-            NotAuthorized, command, f"{command.actor} may not; done by: {who}", activity.id, activity.source
+            NotAuthorized,
+            command,
+            f"{command.actor} may not; done by: {who}",
+            activity.id,
+            activity.source,
         )
 
     def _inform(self, command: Command) -> Event:
@@ -532,14 +572,16 @@ class Case:
         fulfilled = []
         remaining = []
         for duty in self._state.obligations:
-            mine = not duty.due_by or command.actor in duty.due_by or set(command.together) & set(duty.due_by)
+            mine = (
+                not duty.due_by
+                or command.actor in duty.due_by
+                or set(command.together) & set(duty.due_by)
+            )
             if duty.recipient == command.recipient and mine:
                 fulfilled.append(f"{duty.obligation}:{duty.recipient}")
             else:
                 remaining.append(duty)
-        informed = (
-            Informed(recipient=command.recipient, by=command.parties, about=command.about),
-        )
+        informed = (Informed(recipient=command.recipient, by=command.parties, about=command.about),)
         return self._record(
             command,
             "inform",
@@ -555,7 +597,9 @@ class Case:
         decision = policy.decisions.get(command.decision)
         if decision is None:
             known = ", ".join(policy.decisions)
-            raise self._refuse(InvalidCommand, command, f"unknown decision {command.decision!r} (known: {known})")
+            raise self._refuse(
+                InvalidCommand, command, f"unknown decision {command.decision!r} (known: {known})"
+            )
         here = [s for s in self._state.configuration if s in decision.in_states]
         if not here:
             raise self._refuse(
@@ -571,7 +615,8 @@ class Case:
             phase = self._policy.phase_of(here[0]).id
             facts = evolve_facts(facts, flags=(*facts.flags, (decision.sets, phase)))
         informed = tuple(
-            Informed(recipient=r, by=command.parties, obligation=decision.id) for r in decision.inform
+            Informed(recipient=r, by=command.parties, obligation=decision.id)
+            for r in decision.inform
         )
         return self._record(command, decision.id, decision.source, informed=informed, facts=facts)
 
@@ -582,32 +627,49 @@ class Case:
         cell = policy.role_cell(active, command.role)
         if cell is None:
             raise self._refuse(
-                TransitionNotAllowed, command, f"{command.role} is not held in {', '.join(state.configuration)}"
+                TransitionNotAllowed,
+                command,
+                f"{command.role} is not held in {', '.join(state.configuration)}",
             )
         rule = f"appoint:{command.role}"
         if not cell.appoint:
-            raise self._refuse(NotAuthorized, command, f"no one appoints {command.role} here", rule, cell.source)
+            raise self._refuse(
+                NotAuthorized, command, f"no one appoints {command.role} here", rule, cell.source
+            )
         self._authorize(command, cell.appoint, rule, cell.source)
         chosen = command.holders.get(command.role, ())
         if not chosen:
-            raise self._refuse(HolderRequired, command, f"name the holders of {command.role}", rule, cell.source)
+            raise self._refuse(
+                HolderRequired, command, f"name the holders of {command.role}", rule, cell.source
+            )
         if not cell.eligible and tuple(chosen) != cell.holders:
             raise self._refuse(
-                IneligibleHolder, command, f"the card fixes the holders of {command.role} here", rule, cell.source
+                IneligibleHolder,
+                command,
+                f"the card fixes the holders of {command.role} here",
+                rule,
+                cell.source,
             )
         wrong = [p for p in chosen if p not in cell.eligible_set]
         if wrong:
             eligible = ", ".join(sorted(cell.eligible_set))
             raise self._refuse(
-                IneligibleHolder, command, f"{', '.join(wrong)} may not hold {command.role} here (eligible: {eligible})",
-                rule, cell.source,
+                IneligibleHolder,
+                command,
+                f"{', '.join(wrong)} may not hold {command.role} here (eligible: {eligible})",
+                rule,
+                cell.source,
             )
         limit = policy.roles[command.role].max_holders
         if limit and len(chosen) > limit:
-            raise self._refuse(IneligibleHolder, command, f"{command.role} may have at most {limit} holders", rule)
+            raise self._refuse(
+                IneligibleHolder, command, f"{command.role} may have at most {limit} holders", rule
+            )
         new_roles = dict(state.roles)
         new_roles[command.role] = chosen
-        return self._record(command, rule, cell.source, roles=roles.settle(policy, new_roles, active))
+        return self._record(
+            command, rule, cell.source, roles=roles.settle(policy, new_roles, active)
+        )
 
     # -- the machinery -------------------------------------------------------------------
 
@@ -617,7 +679,9 @@ class Case:
         if authority.authorized(groups, command.actor, command.together, self._state.roles):
             return
         who = authority.describe(groups, self._policy)
-        raise self._refuse(NotAuthorized, command, f"{command.actor} may not; decided by: {who}", rule, source)
+        raise self._refuse(
+            NotAuthorized, command, f"{command.actor} may not; decided by: {who}", rule, source
+        )
 
     def _refuse(
         self,
@@ -627,7 +691,13 @@ class Case:
         rule: str = "",
         source: str = "",
     ) -> CommandRefused:
-        return cls(message, command=command, rule=rule, source=source, configuration=self._state.configuration)
+        return cls(
+            message,
+            command=command,
+            rule=rule,
+            source=source,
+            configuration=self._state.configuration,
+        )
 
     def _dispatch(self, work: Work, event: str, rule: str, source: str) -> Event:
         """Send ``event`` to the chart with ``work``; commit, or restore and refuse."""
@@ -652,7 +722,9 @@ class Case:
             for role in roles.required_roles(self._policy, frozenset(after)):
                 if not settled.get(role):
                     raise RuntimeError(f"internal: {role} left without a holder by {event}")
-            return self._record(work.command, rule, source, roles=settled, facts=work.facts, after=after)
+            return self._record(
+                work.command, rule, source, roles=settled, facts=work.facts, after=after
+            )
         except BaseException:
             self._compiled.place(self._chart, before)
             raise
@@ -679,10 +751,17 @@ class Case:
         duties = list(state.obligations if obligations is None else obligations)
         triggered = _triggered(self._policy, state, after, new_roles, seq)
         for item in triggered:
-            pending = any(d.obligation == item.obligation and d.recipient == item.recipient for d in duties)
+            pending = any(
+                d.obligation == item.obligation and d.recipient == item.recipient for d in duties
+            )
             if not item.done and not pending:
                 duties.append(
-                    OpenObligation(obligation=item.obligation, recipient=item.recipient, due_by=item.by, since=seq)
+                    OpenObligation(
+                        obligation=item.obligation,
+                        recipient=item.recipient,
+                        due_by=item.by,
+                        since=seq,
+                    )
                 )
         event = Event(
             seq=seq,
@@ -757,41 +836,51 @@ def _check_open(policy: Policy, command: OpenCase) -> None:
     for member in command.members:
         if member.group not in policy.member_groups:
             known = ", ".join(policy.member_groups)
-            raise InvalidCommand(f"unknown member group {member.group!r} (known: {known})", command=command)
+            raise InvalidCommand(
+                f"unknown member group {member.group!r} (known: {known})", command=command
+            )
 
 
 def _check_references(policy: Policy, command: Command, configuration: tuple[str, ...]) -> None:
     """Refuse an ill-formed command: every id it names must be known to the policy."""
+    problem = _unknown_parties(policy, command) or _unknown_targets(policy, command)
+    if problem:
+        raise InvalidCommand(problem, command=command, configuration=configuration)
 
-    def bad(message: str) -> InvalidCommand:
-        return InvalidCommand(message, command=command, configuration=configuration)
 
+def _unknown_parties(policy: Policy, command: Command) -> str | None:
     for party in command.parties:
         if party not in policy.parties:
-            raise bad(f"unknown party {party!r}")
+            return f"unknown party {party!r}"
     for criterion in command.criteria:
         if criterion not in policy.criteria:
-            raise bad(f"unknown criterion {criterion!r}")
+            return f"unknown criterion {criterion!r}"
     for role, holders in command.holders.items():
         if role not in policy.roles:
-            raise bad(f"unknown role {role!r}")
+            return f"unknown role {role!r}"
         if not holders:
-            raise bad(f"no holders given for {role}")
-        for party in holders:
-            if party not in policy.parties:
-                raise bad(f"unknown party {party!r} as holder of {role}")
-    for field in ("to", "recipient", "adviser"):
+            return f"no holders given for {role}"
+        unknown = [p for p in holders if p not in policy.parties]
+        if unknown:
+            return f"unknown party {unknown[0]!r} as holder of {role}"
+    return None
+
+
+def _unknown_targets(policy: Policy, command: Command) -> str | None:
+    if isinstance(command, Escalate | Deescalate) and command.to not in policy.states:
+        return f"unknown phase {command.to!r}"
+    for field in ("recipient", "adviser"):
         value = getattr(command, field, None)
-        if value is None:
-            continue
-        known = policy.states if field == "to" and isinstance(command, Escalate | Deescalate) else policy.parties
-        if value not in known:
-            raise bad(f"unknown {'phase' if known is policy.states else 'party'} {value!r}")
+        if value is not None and value not in policy.parties:
+            return f"unknown party {value!r}"
+    if isinstance(command, Melding) and command.to is not None and command.to not in policy.parties:
+        return f"unknown party {command.to!r}"
     dominance = getattr(command, "dominance", None)
     if dominance is not None and dominance not in policy.dominance:
-        raise bad(f"unknown dominance {dominance!r} (known: {', '.join(policy.dominance)})")
+        return f"unknown dominance {dominance!r} (known: {', '.join(policy.dominance)})"
     if isinstance(command, Appoint) and command.role not in policy.roles:
-        raise bad(f"unknown role {command.role!r}")
+        return f"unknown role {command.role!r}"
+    return None
 
 
 def _lapse(policy: Policy, facts: Facts, after: tuple[str, ...]) -> Facts:
@@ -818,34 +907,51 @@ def _triggered(
 ) -> tuple[Informed, ...]:
     """The informing the policy's obligations call for after this step."""
     out: list[Informed] = []
-    was = set(before.configuration)
     for duty in policy.obligations.values():
-        if duty.on_enter is not None:
-            if duty.on_enter not in after or duty.on_enter in was:
-                continue
-            if duty.when_role is not None:
-                holders = set(new_roles.get(duty.when_role, ()))
-                if duty.when_holders and not holders & set(duty.when_holders):
-                    continue
-                if not holders:
-                    continue
-            by = new_roles.get(duty.by_role, ()) if duty.by_role else ()
-            for recipient in duty.inform:
-                out.append(
-                    Informed(recipient=recipient, by=by, obligation=duty.id, done=duty.mode == "record")
-                )
-        if duty.mutual_role is not None:
-            now = new_roles.get(duty.mutual_role, ())
-            old = set(before.roles.get(duty.mutual_role, ()))
-            if len(now) < 2 or set(now) <= old and len(old) >= 2:
-                continue
-            for holder in now:
-                for other in now:
-                    if other != holder:
-                        out.append(
-                            Informed(recipient=holder, by=(other,), obligation=duty.id, about=f"{duty.mutual_role}:{other}")
-                        )
+        out.extend(_on_enter(duty, before, after, new_roles))
+        out.extend(_mutual(duty, before, new_roles))
     return tuple(out)
+
+
+def _on_enter(
+    duty: Obligation,
+    before: CaseState,
+    after: tuple[str, ...],
+    new_roles: Mapping[str, tuple[str, ...]],
+) -> list[Informed]:
+    """Entering ``duty.on_enter`` (under the named holders, if any) calls for informing."""
+    if duty.on_enter is None or duty.on_enter not in after or duty.on_enter in before.configuration:
+        return []
+    if duty.when_role is not None:
+        holders = set(new_roles.get(duty.when_role, ()))
+        if not holders or (duty.when_holders and not holders & set(duty.when_holders)):
+            return []
+    by = new_roles.get(duty.by_role, ()) if duty.by_role else ()
+    done = duty.mode == "record"
+    return [Informed(recipient=r, by=by, obligation=duty.id, done=done) for r in duty.inform]
+
+
+def _mutual(
+    duty: Obligation, before: CaseState, new_roles: Mapping[str, tuple[str, ...]]
+) -> list[Informed]:
+    """Several holders of ``duty.mutual_role``, newly together, are informed of each other."""
+    if duty.mutual_role is None:
+        return []
+    now = new_roles.get(duty.mutual_role, ())
+    old = set(before.roles.get(duty.mutual_role, ()))
+    if len(now) < 2 or (set(now) <= old and len(old) >= 2):
+        return []
+    return [
+        Informed(
+            recipient=holder,
+            by=(other,),
+            obligation=duty.id,
+            about=f"{duty.mutual_role}:{other}",
+        )
+        for holder in now
+        for other in now
+        if other != holder
+    ]
 
 
 def _handovers(

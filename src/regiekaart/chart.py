@@ -122,68 +122,57 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
 _CACHE: dict[tuple[str, str], CompiledPolicy] = {}
 
 
-def _compile(policy: Policy) -> CompiledPolicy:
-    chart_id = {sid: _ident(sid) for sid in policy.states}
-    if len(set(chart_id.values())) != len(chart_id):
-        raise PolicyError("two state ids differ only in punctuation; rename one")
-    event_of = {rid: _ident(rid) for rid in policy.transitions}
-    clash = set(event_of.values()) & set(chart_id.values())
-    if clash:
-        raise PolicyError(f"a transition and a state share the id {sorted(clash)[0]!r}")
+Spec = dict[str, Any]
 
-    definitions: dict[str, dict[str, Any]] = {}
 
-    def define(state: StateDef) -> dict[str, Any]:
-        spec: dict[str, Any] = {"name": state.title, "enter": [_entry(policy, state.id)]}
-        if state.final:
-            spec["final"] = True
-        if state.parent is None and state.id == policy.initial_state().id:
-            spec["initial"] = True
-        if state.parent is not None and state.initial:
-            spec["initial"] = True
-        if state.parallel:
-            spec["parallel"] = True
-        spec["on"] = {}
-        if state.children:
-            spec["states"] = {chart_id[c]: define(policy.states[c]) for c in state.children}
-        return spec
+def _define(policy: Policy, state: StateDef, chart_id: dict[str, str]) -> Spec:
+    """The library's state definition for ``state`` and its sub-states."""
+    spec: Spec = {"name": state.title, "enter": [_entry(policy, state.id)], "on": {}}
+    if state.final:
+        spec["final"] = True
+    top_initial = state.parent is None and state.id == policy.initial_state().id
+    if top_initial or (state.parent is not None and state.initial):
+        spec["initial"] = True
+    if state.parallel:
+        spec["parallel"] = True
+    if state.children:
+        spec["states"] = {
+            chart_id[c]: _define(policy, policy.states[c], chart_id) for c in state.children
+        }
+    return spec
 
-    for state in policy.states.values():
-        if state.parent is None:
-            definitions[chart_id[state.id]] = define(state)
 
-    flat: dict[str, dict[str, Any]] = {}
+def _flatten(specs: dict[str, Spec], flat: dict[str, Spec]) -> dict[str, Spec]:
+    for cid, spec in specs.items():
+        flat[cid] = spec
+        _flatten(spec.get("states", {}), flat)
+    return flat
 
-    def index(specs: dict[str, dict[str, Any]]) -> None:
-        for cid, spec in specs.items():
-            flat[cid] = spec
-            index(spec.get("states", {}))
 
-    index(definitions)
-
+def _add_rules(
+    policy: Policy, flat: dict[str, Spec], chart_id: dict[str, str], event_of: dict[str, str]
+) -> None:
+    """Every transition of the card, guarded by the rule's guards."""
     for rule in policy.transitions.values():
-        spec = flat[chart_id[rule.source_state]]
-        conds = [_guard(guard, rule) for guard in GUARDS]
-        transition: dict[str, Any] = {"cond": conds}
+        transition: Spec = {"cond": [_guard(guard, rule) for guard in GUARDS]}
         if rule.target_state is None:
             transition["target"] = None
             transition["on"] = [_change(rule)]
         else:
             transition["target"] = chart_id[rule.target_state]
-        spec["on"].setdefault(event_of[rule.id], []).append(transition)
+        flat[chart_id[rule.source_state]]["on"].setdefault(event_of[rule.id], []).append(transition)
 
+
+def _add_measures(policy: Policy, flat: dict[str, Spec], chart_id: dict[str, str]) -> None:
+    """Measure events re-enter the frame's sub-state (its cells re-apply), or, in a phase
+    without a frame, change nothing; eventless transitions then pick the right frame."""
     for phase_id in policy.measures_in:
         phase = policy.states[phase_id]
-        if phase.children and not phase.parallel:
-            for child in phase.children:
-                spec = flat[chart_id[child]]
-                spec["on"].setdefault(IMPOSE_EVENT, []).append({"target": chart_id[child]})
-                spec["on"].setdefault(END_EVENT, []).append({"target": chart_id[child]})
-        else:
-            spec = flat[chart_id[phase_id]]
-            spec["on"].setdefault(IMPOSE_EVENT, []).append({"target": None})
-            spec["on"].setdefault(END_EVENT, []).append({"target": None})
-
+        framed = bool(phase.children) and not phase.parallel
+        for state_id in phase.children if framed else (phase_id,):
+            target = chart_id[state_id] if framed else None
+            for event in (IMPOSE_EVENT, END_EVENT):
+                flat[chart_id[state_id]]["on"].setdefault(event, []).append({"target": target})
     for state in policy.states.values():
         if state.parent is None or policy.states[state.parent].parallel:
             continue
@@ -194,10 +183,27 @@ def _compile(policy: Policy) -> CompiledPolicy:
                     {"target": chart_id[sibling], "cond": [_measures(other.when_measures)]}
                 )
 
+
+def _compile(policy: Policy) -> CompiledPolicy:
+    chart_id = {sid: _ident(sid) for sid in policy.states}
+    if len(set(chart_id.values())) != len(chart_id):
+        raise PolicyError("two state ids differ only in punctuation; rename one")
+    event_of = {rid: _ident(rid) for rid in policy.transitions}
+    clash = set(event_of.values()) & set(chart_id.values())
+    if clash:
+        raise PolicyError(f"a transition and a state share the id {sorted(clash)[0]!r}")
+    definitions = {
+        chart_id[s.id]: _define(policy, s, chart_id)
+        for s in policy.states.values()
+        if s.parent is None
+    }
+    flat = _flatten(definitions, {})
+    _add_rules(policy, flat, chart_id, event_of)
+    _add_measures(policy, flat, chart_id)
     try:
         chart_class = create_machine_class_from_definition(
             _ident(f"Regiekaart_{policy.id}"),
-            states=definitions,
+            states=definitions,  # type: ignore[arg-type]  # plain dicts of the documented keys
             allow_event_without_transition=False,
             catch_errors_as_events=False,
             validate_disconnected_states=False,

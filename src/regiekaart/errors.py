@@ -143,5 +143,44 @@ class AuditChainBroken(StoreError):
         super().__init__(f"case {case_id}: audit chain broken at event {seq}: {detail}")
 
 
+class CaseNotFound(StoreError, LookupError):
+    """The store holds no case with this id."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"case {case_id}: no such case in the store")
+
+
+class CaseExists(StoreError):
+    """A case with this id is already stored; case ids are never reused."""
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(f"case {case_id}: a case with this id is already stored")
+
+
+class CorruptRecord(StoreError):
+    """A stored row cannot be read back (bad JSON, an unknown command type, a missing
+    field): the store refuses to guess and changes nothing."""
+
+    def __init__(self, case_id: str, what: str, detail: str) -> None:
+        self.case_id = case_id
+        self.what = what
+        self.detail = detail
+        super().__init__(f"case {case_id}: {what} cannot be read: {detail}")
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer regiekaart: migrating down is never attempted."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the database has schema version {found}, this regiekaart knows up to {supported}; "
+            "upgrade regiekaart to use it (nothing was changed)"
+        )
+
+
 class SnapshotMismatch(RegiekaartError, ValueError):
     """A snapshot does not fit the policy it is restored under; the message says what."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -28,8 +28,11 @@ from .commands import (
     Escalate,
     ImposeMeasure,
     Inform,
+    Melding,
     Member,
+    RecordAdvice,
     RecordDecision,
+    Signal,
 )
 from .errors import CommandRefused
 from .policy import Policy, TransitionRule
@@ -39,17 +42,147 @@ from .roles import target_configuration
 SituationKey = Hashable
 
 
-def situation_key(state: CaseState, *, obligations: bool = True) -> SituationKey:
-    """A hashable identity of everything in ``state`` that decides what may happen next."""
+def situation_key(
+    state: CaseState, *, obligations: bool = True, facts: frozenset[str] | None = None
+) -> SituationKey:
+    """A hashable identity of everything in ``state`` that decides what may happen next.
+
+    ``facts`` restricts the decided facts to those some rule or invariant reads (see
+    :func:`relevant_facts`); a fact nothing reads cannot change what may happen next.
+    """
     duties: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     if obligations:
         duties = tuple(sorted((o.obligation, o.recipient, o.due_by) for o in state.obligations))
+    flags = state.facts.flags
+    if facts is not None:
+        flags = tuple(flag for flag in flags if flag[0] in facts)
     return (
         state.configuration,
         tuple(sorted(state.roles.items())),
-        state.facts,
+        state.facts.measures,
+        state.facts.dominance,
+        tuple(sorted(flags)),
         duties,
     )
+
+
+def relevant_facts(policy: Policy) -> frozenset[str]:
+    """Facts some transition requires or some invariant names."""
+    out = {fact for rule in policy.transitions.values() for fact in rule.requires}
+    for invariant in policy.invariants.values():
+        for _, params in invariant.checks:
+            fact = params.get("fact")
+            if isinstance(fact, str):
+                out.add(fact)
+    return frozenset(out)
+
+
+def deciding_roles(policy: Policy) -> frozenset[str]:
+    """Roles whose holders some rule reads: decider slots, appointers, obligation triggers."""
+    out: set[str] = set()
+    groups: list[tuple[str, ...]] = []
+    for rule in policy.transitions.values():
+        groups.extend(rule.deciders)
+    for decision in policy.decisions.values():
+        groups.extend(decision.by)
+    for state in policy.states.values():
+        for cell in state.roles.values():
+            groups.extend(cell.appoint)
+    for group in groups:
+        for slot in group:
+            for part in slot.split("|"):
+                if part.startswith("role:"):
+                    out.add(part[5:])
+    for duty in policy.obligations.values():
+        out.update(r for r in (duty.by_role, duty.when_role, duty.mutual_role) if r)
+    return frozenset(out & set(policy.roles))
+
+
+def party_classes(policy: Policy) -> dict[str, str]:
+    """Each party mapped to the representative of its symmetry class.
+
+    Two parties of the same kind that stand in exactly the same places of the policy
+    (the same eligible and holder lists, decider slots, measures, dominance options,
+    obligations, activities, decisions and invariant parameters) can be swapped without
+    changing any rule, so trying one of them as a holder tells what the other would do.
+    """
+    places: dict[str, set[str]] = {party: set() for party in policy.parties}
+    for where, parties in _places(policy):
+        for party in parties:
+            for part in party.split("|"):
+                if part in places:
+                    places[part].add(where)
+    representative: dict[tuple[str, frozenset[str]], str] = {}
+    return {
+        party: representative.setdefault(
+            (policy.parties[party].kind, frozenset(places[party])), party
+        )
+        for party in policy.parties
+    }
+
+
+def _slot_places(prefix: str, groups: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, list[str]]]:
+    for gi, group in enumerate(groups):
+        for si, slot in enumerate(group):
+            yield f"{prefix}.{gi}.{si}", [slot]
+
+
+def _places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
+    """Every place in the policy that names parties, with the parties it names."""
+    for sid, state in policy.states.items():
+        for role, cell in state.roles.items():
+            yield f"{sid}.{role}.holders", cell.holders
+            yield f"{sid}.{role}.eligible", cell.eligible
+            yield from _slot_places(f"{sid}.{role}.appoint", cell.appoint)
+    for rule in policy.transitions.values():
+        yield from _slot_places(f"{rule.id}.deciders", rule.deciders)
+        for role, holders in rule.assign.items():
+            yield f"{rule.id}.assign.{role}", holders
+    yield from _rule_places(policy)
+
+
+def _rule_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
+    for m in policy.measures.values():
+        yield f"measure.{m.id}.imposed", m.imposed_by
+        yield f"measure.{m.id}.ended", m.ended_by
+        yield f"measure.{m.id}.casusregie", m.casusregie[:1]
+    for option in policy.dominance.values():
+        for role, holders in option.roles.items():
+            yield f"dominance.{option.id}.{role}", holders
+    for duty in policy.obligations.values():
+        yield f"obligation.{duty.id}.inform", duty.inform
+        yield f"obligation.{duty.id}.when", duty.when_holders
+    for activity in policy.activities.values():
+        yield f"activity.{activity.id}.by", activity.by
+        yield f"activity.{activity.id}.to", activity.to
+    for decision in policy.decisions.values():
+        yield from _slot_places(f"decision.{decision.id}", decision.by)
+        yield f"decision.{decision.id}.inform", decision.inform
+    for invariant in policy.invariants.values():
+        for ci, (_, params) in enumerate(invariant.checks):
+            for key, value in params.items():
+                values = value if isinstance(value, list) else [value]
+                yield f"invariant.{invariant.id}.{ci}.{key}", [str(v) for v in values]
+
+
+_CLASSES: dict[str, dict[str, str]] = {}
+
+
+def _classes(policy: Policy) -> dict[str, str]:
+    found = _CLASSES.get(policy.digest)
+    if found is None:
+        found = _CLASSES[policy.digest] = party_classes(policy)
+    return found
+
+
+def measure_representatives(policy: Policy) -> tuple[str, ...]:
+    """One measure per class of measures the policy treats alike (same group, who imposes
+    and ends it, who takes casusregie): the others lead to the same situations."""
+    seen: dict[tuple[object, ...], str] = {}
+    for measure in policy.measures.values():
+        signature = (measure.group, measure.imposed_by, measure.ended_by, measure.casusregie[:1])
+        seen.setdefault(signature, measure.id)
+    return tuple(seen.values())
 
 
 def default_household(policy: Policy) -> tuple[Member, ...]:
@@ -68,7 +201,9 @@ def _fill(group: tuple[str, ...], roles: Any) -> tuple[str, tuple[str, ...]] | N
     return chosen[0], tuple(chosen[1:])
 
 
-def authorised_parties(groups: Iterable[tuple[str, ...]], roles: Any) -> list[tuple[str, tuple[str, ...]]]:
+def authorised_parties(
+    groups: Iterable[tuple[str, ...]], roles: Any
+) -> list[tuple[str, tuple[str, ...]]]:
     """One (actor, together) per decider alternative that can be filled now."""
     out = []
     for group in groups:
@@ -90,8 +225,11 @@ def outsider(policy: Policy, groups: Iterable[tuple[str, ...]], roles: Any) -> s
     return next(iter(policy.parties))
 
 
-def _holder_variants(policy: Policy, rule: TransitionRule, state: CaseState) -> list[dict[str, tuple[str, ...]]]:
-    """No choice, plus one variant per (role, eligible party) the target could take."""
+def _holder_variants(
+    policy: Policy, rule: TransitionRule, state: CaseState, only: frozenset[str] | None = None
+) -> list[dict[str, tuple[str, ...]]]:
+    """No choice, plus one variant per (role, eligible party) the target could take;
+    ``only`` limits the variants to those roles."""
     variants: list[dict[str, tuple[str, ...]]] = [{}]
     if rule.target_state is None:
         target = frozenset(state.configuration)
@@ -99,46 +237,76 @@ def _holder_variants(policy: Policy, rule: TransitionRule, state: CaseState) -> 
     else:
         target = target_configuration(policy, rule.target_state, state.facts)
         roles_here = list(policy.roles)
+    classes = _classes(policy)
     for role in roles_here:
+        if only is not None and role not in only:
+            continue
         cell = policy.role_cell(target, role)
         if cell is None or cell.from_measures or cell.from_dominance or not cell.eligible:
             continue
         for party in sorted(cell.eligible_set):
+            if classes[party] != party:
+                continue
             if (party,) != cell.holders:
                 variants.append({role: (party,)})
     return variants
 
 
+@attrs.frozen
+class Scope:
+    """Which commands the explorer tries in a situation.
+
+    The defaults are the verifier's: refused variants included, every criterion of a
+    rule, holder choices for the roles some rule reads (:func:`deciding_roles`), one
+    measure per class of measures the policy treats alike. Wider scopes try more and
+    reach the same conclusions more slowly; narrower ones serve quick reachability.
+    """
+
+    refusals: bool = True
+    holders: Literal["none", "deciding", "all"] = "deciding"
+    criteria: Literal["first", "each"] = "first"
+    measures: Literal["representatives", "all"] = "representatives"
+    records: bool = False
+    """Also try signals, advice and meldingen (they change no situation)."""
+    obligations: bool = False
+    """Tell situations apart by their open obligations. No guard reads them (they only
+    enable informing), so leaving them out merges situations that allow the same steps."""
+    combine: bool = False
+    """Try every dominance with every holder choice, rather than each option alone."""
+
+
 def transition_commands(
-    policy: Policy,
-    rule: TransitionRule,
-    state: CaseState,
-    *,
-    refusals: bool = True,
-    variants: bool = True,
+    policy: Policy, rule: TransitionRule, state: CaseState, scope: Scope = Scope()
 ) -> Iterator[Command]:
     """Commands that try ``rule``: authorised with each option, and (if asked) refused ones."""
     authorised = authorised_parties(rule.deciders, state.roles)
-    criteria: tuple[str, ...] = ()
+    criteria_sets: list[tuple[str, ...]] = [()]
     if rule.criteria_mode == "any":
-        criteria = rule.criteria[:1]
+        if scope.criteria == "each":
+            criteria_sets = [(c,) for c in rule.criteria]
+        else:
+            criteria_sets = [rule.criteria[:1]]
     elif rule.criteria_mode == "all":
-        criteria = rule.criteria
+        criteria_sets = [rule.criteria]
     dominances: list[str | None] = [None]
     if rule.target_state is not None and any(
         s.id in policy.dominance_in for s in policy.ancestors(rule.target_state)
     ):
         dominances = [*policy.dominance, None]
-    for actor, together in authorised[:1] or [(outsider(policy, rule.deciders, state.roles), ())]:
+    only = None if scope.holders == "all" else deciding_roles(policy)
+    variants = [{}] if scope.holders == "none" else _holder_variants(policy, rule, state, only)
+    for actor, together in authorised[:1]:
         for dominance in dominances:
-            for holders in _holder_variants(policy, rule, state) if variants else [{}]:
-                yield _make(rule, actor, together, criteria, holders, dominance)
-    if refusals:
+            for holders in variants if scope.combine or dominance == dominances[0] else [{}]:
+                yield _make(rule, actor, together, criteria_sets[0], holders, dominance)
+        for criteria in criteria_sets[1:]:
+            yield _make(rule, actor, together, criteria, {}, dominances[0])
+    if scope.refusals:
         stranger = outsider(policy, rule.deciders, state.roles)
-        yield _make(rule, stranger, (), criteria, {}, None)
+        yield _make(rule, stranger, (), criteria_sets[0], {}, dominances[0])
         if rule.criteria_mode != "none" and authorised:
             actor, together = authorised[0]
-            yield _make(rule, actor, together, (), {}, None)
+            yield _make(rule, actor, together, (), {}, dominances[0])
 
 
 def _make(
@@ -149,7 +317,12 @@ def _make(
     holders: dict[str, tuple[str, ...]],
     dominance: str | None,
 ) -> Command:
-    common: dict[str, Any] = {"actor": actor, "together": together, "criteria": criteria, "holders": holders}
+    common: dict[str, Any] = {
+        "actor": actor,
+        "together": together,
+        "criteria": criteria,
+        "holders": holders,
+    }
     if rule.kind == "escalate":
         assert rule.target_state is not None
         return Escalate(to=rule.target_state, dominance=dominance, **common)
@@ -163,17 +336,53 @@ def _make(
 
 
 def enumerate_commands(
-    policy: Policy, state: CaseState, *, refusals: bool = True, variants: bool = True
+    policy: Policy,
+    state: CaseState,
+    *,
+    refusals: bool = True,
+    variants: bool = True,
+    scope: Scope | None = None,
 ) -> list[Command]:
     """Every command worth trying in ``state``: the transitions of the card, measures,
-    decisions, appointments and informing, with refused variants when ``refusals``."""
+    decisions, appointments and informing, with refused variants when ``refusals``.
+
+    ``variants=False`` tries only the policy's default holders; ``scope`` (when given)
+    overrides both flags.
+    """
+    if scope is None:
+        scope = Scope(refusals=refusals, holders="deciding" if variants else "none")
     active = set(state.configuration)
     out: list[Command] = []
     for rule in policy.transitions.values():
         if rule.source_state in active:
-            out.extend(
-                transition_commands(policy, rule, state, refusals=refusals, variants=variants)
+            out.extend(transition_commands(policy, rule, state, scope))
+    out.extend(_measure_commands(policy, state, scope))
+    for decision in policy.decisions.values():
+        if not active & set(decision.in_states):
+            continue
+        for actor, together in authorised_parties(decision.by, state.roles)[:1]:
+            out.append(RecordDecision(actor=actor, together=together, decision=decision.id))
+        if scope.refusals:
+            out.append(
+                RecordDecision(
+                    actor=outsider(policy, decision.by, state.roles), decision=decision.id
+                )
             )
+    if scope.holders != "none":
+        out.extend(_appointments(policy, state, scope))
+    for duty in state.obligations:
+        actor = duty.due_by[0] if duty.due_by else duty.recipient
+        out.append(Inform(actor=actor, recipient=duty.recipient, about=duty.obligation))
+    if scope.records:
+        out.extend(_records(policy, state))
+    return out
+
+
+def _measure_commands(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
+    active = set(state.configuration)
+    allowed = (
+        set(policy.measures) if scope.measures == "all" else set(measure_representatives(policy))
+    )
     in_force = set(state.facts.measures)
     for measure in policy.measures.values():
         for member in state.members:
@@ -181,29 +390,58 @@ def enumerate_commands(
                 continue
             if any(m.measure == measure.id and m.member == member.id for m in in_force):
                 enders = measure.ended_by or measure.imposed_by
-                out.append(EndMeasure(actor=enders[0], measure=measure.id, member=member.id))
-            elif any(s in policy.measures_in for s in active):
-                out.append(ImposeMeasure(actor=measure.imposed_by[0], measure=measure.id, member=member.id))
-    for decision in policy.decisions.values():
-        if not active & set(decision.in_states):
-            continue
-        for actor, together in authorised_parties(decision.by, state.roles)[:1]:
-            out.append(RecordDecision(actor=actor, together=together, decision=decision.id))
-        if refusals:
-            out.append(RecordDecision(actor=outsider(policy, decision.by, state.roles), decision=decision.id))
-    frozen_active = frozenset(active)
+                yield EndMeasure(actor=enders[0], measure=measure.id, member=member.id)
+            elif measure.id in allowed and active & set(policy.measures_in):
+                yield ImposeMeasure(
+                    actor=measure.imposed_by[0], measure=measure.id, member=member.id
+                )
+                if scope.refusals:
+                    stranger = outsider(policy, [(p,) for p in measure.imposed_by], state.roles)
+                    yield ImposeMeasure(actor=stranger, measure=measure.id, member=member.id)
+
+
+def _appointments(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
+    frozen_active = frozenset(state.configuration)
+    only = None if scope.holders == "all" else deciding_roles(policy)
     for role in policy.roles:
-        cell = policy.role_cell(frozen_active, role)
-        if cell is None or not cell.appoint or not variants:
+        if only is not None and role not in only:
             continue
+        cell = policy.role_cell(frozen_active, role)
+        if cell is None or not cell.appoint or not cell.eligible:
+            continue
+        classes = _classes(policy)
         for actor, together in authorised_parties(cell.appoint, state.roles)[:1]:
             for party in sorted(cell.eligible_set):
-                if (party,) != state.roles.get(role):
-                    out.append(Appoint(actor=actor, together=together, role=role, holders={role: (party,)}))
-    for duty in state.obligations:
-        actor = duty.due_by[0] if duty.due_by else duty.recipient
-        out.append(Inform(actor=actor, recipient=duty.recipient, about=duty.obligation))
-    return out
+                if (party,) != state.roles.get(role) and classes[party] == party:
+                    yield Appoint(
+                        actor=actor, together=together, role=role, holders={role: (party,)}
+                    )
+
+
+def _records(policy: Policy, state: CaseState) -> Iterator[Command]:
+    active = set(state.configuration)
+    for activity in policy.activities.values():
+        if not active & set(activity.in_states):
+            continue
+        actor = (
+            activity.by[0]
+            if activity.by
+            else next(
+                (
+                    p.id
+                    for p in policy.parties.values()
+                    if not activity.by_kinds or p.kind in activity.by_kinds
+                ),
+                next(iter(policy.parties)),
+            )
+        )
+        to = activity.to[0] if activity.to else None
+        if activity.command == "signal":
+            yield Signal(actor=actor, activity=activity.id)
+        elif activity.command == "advice" and to is not None:
+            yield RecordAdvice(actor=actor, adviser=to, activity=activity.id)
+        elif activity.command == "melding":
+            yield Melding(actor=actor, to=to, activity=activity.id)
 
 
 @attrs.define
@@ -243,46 +481,45 @@ def case_at(policy: Policy, state: CaseState, events: tuple[Event, ...] = ()) ->
     return Case(compile_policy(policy), "explore", StepClock(), state, list(events))
 
 
-_REACH_CACHE: dict[tuple[str, str, bool], dict[SituationKey, bool]] = {}
+_REACH_CACHE: dict[tuple[str, str, str], dict[SituationKey, bool]] = {}
 
 
-def can_reach(
-    policy: Policy, start: CaseState, target: str, *, max_states: int = 20_000
-) -> bool:
+def can_reach(policy: Policy, start: CaseState, target: str, *, max_states: int = 20_000) -> bool:
     """Whether some sequence of accepted commands leads from ``start`` to a configuration
-    containing ``target``. Tries the policy's default holders first, then every holder
-    choice; results are remembered per policy digest."""
-    return _reach(policy, start, target, max_states, variants=False) or _reach(
-        policy, start, target, max_states, variants=True
+    containing ``target``. Tries the policy's default holders first, then the holder
+    choices of the deciding roles; results are remembered per policy digest."""
+    quick = Scope(refusals=False, holders="none", criteria="first")
+    wide = Scope(refusals=False, holders="deciding", criteria="first")
+    return _reach(policy, start, target, max_states, quick) or _reach(
+        policy, start, target, max_states, wide
     )
 
 
-def _reach(
-    policy: Policy, start: CaseState, target: str, max_states: int, *, variants: bool
-) -> bool:
-    memo = _REACH_CACHE.setdefault((policy.digest, target, variants), {})
-    first = situation_key(start, obligations=False)
+def _reach(policy: Policy, start: CaseState, target: str, max_states: int, scope: Scope) -> bool:
+    memo = _REACH_CACHE.setdefault((policy.digest, target, scope.holders), {})
+    facts = relevant_facts(policy)
+    first = situation_key(start, obligations=False, facts=facts)
     if first in memo:
         return memo[first]
     parents: dict[SituationKey, SituationKey | None] = {first: None}
     queue: deque[tuple[SituationKey, CaseState]] = deque([(first, start)])
     found: SituationKey | None = None
+    case = case_at(policy, start)
     while queue and len(parents) <= max_states:
         key, state = queue.popleft()
         if target in state.configuration or memo.get(key):
             found = key
             break
-        case = case_at(policy, state)
-        for command in enumerate_commands(policy, state, refusals=False, variants=variants):
+        case.reset(state, ())
+        for command in enumerate_commands(policy, state, scope=scope):
             outcome = try_command(case, command)
             if outcome.event is None:
                 continue
-            new_state = case.state
-            new_key = situation_key(new_state, obligations=False)
+            new_key = situation_key(case.state, obligations=False, facts=facts)
             if new_key not in parents:
                 parents[new_key] = key
-                queue.append((new_key, new_state))
-            case = case_at(policy, state)
+                queue.append((new_key, case.state))
+            case.reset(state, ())
     if found is None:
         if not queue:
             for key in parents:
@@ -295,33 +532,54 @@ def _reach(
     return True
 
 
+CommandSource = Callable[[Policy, CaseState], Iterable[Command]]
+"""Which commands to try in a situation (default: :func:`enumerate_commands`)."""
+
+
 def bfs(
     policy: Policy,
     start: Any,
     *,
     visit: Callable[[SituationKey, Any, Step], None] | None = None,
     edge: Callable[[SituationKey, Outcome, Any], None] | None = None,
-    refusals: bool = True,
+    commands: CommandSource | None = None,
+    scope: Scope = Scope(),
+    keep_log: bool = True,
     max_states: int = 100_000,
 ) -> dict[SituationKey, Step]:
     """Breadth-first over every situation reachable from the case ``start``.
 
     ``visit(key, case, step)`` is called once per new situation, with a live case whose
-    log is the shortest path to it; ``edge(key, outcome, case)`` once per command tried.
-    Stops (without error) after ``max_states`` situations; compare the result's size.
+    log is the shortest path to it (when ``keep_log``); ``edge(key, outcome, case)`` once
+    per command tried, ``case`` being the case after the command. ``commands`` replaces
+    the policy's enumeration (the simulation tries only what a scenario attempts). Stops
+    (without error) after ``max_states`` situations: compare the result's size to it.
     """
-    first = situation_key(start.state)
+    facts = relevant_facts(policy)
+
+    def source(state: CaseState) -> Iterable[Command]:
+        if commands is not None:
+            return commands(policy, state)
+        return enumerate_commands(policy, state, scope=scope)
+
+    first = situation_key(start.state, facts=facts, obligations=scope.obligations)
     steps: dict[SituationKey, Step] = {first: Step(parent=None, command=None, depth=0)}
+    start_events = start.events if keep_log else ()
     queue: deque[tuple[SituationKey, CaseState, tuple[Event, ...]]] = deque(
-        [(first, start.state, start.events)]
+        [(first, start.state, start_events)]
     )
+    case = case_at(policy, start.state, start_events)
     if visit is not None:
-        visit(first, start, steps[first])
+        visit(first, case, steps[first])
     while queue:
         key, state, events = queue.popleft()
-        case = case_at(policy, state, events)
-        for command in enumerate_commands(policy, state, refusals=refusals):
+        case.reset(state, events)
+        for command in source(state):
             outcome = try_command(case, command)
+            if outcome.event is not None:
+                outcome.target = situation_key(
+                    case.state, facts=facts, obligations=scope.obligations
+                )
             if edge is not None:
                 edge(key, outcome, case)
             if outcome.event is None:
@@ -330,8 +588,9 @@ def bfs(
             if target not in steps and len(steps) < max_states:
                 step = Step(parent=key, command=command, depth=steps[key].depth + 1)
                 steps[target] = step
-                queue.append((target, case.state, case.events))
+                new_events = case.events if keep_log else ()
+                queue.append((target, case.state, new_events))
                 if visit is not None:
                     visit(target, case, step)
-            case = case_at(policy, state, events)
+            case.reset(state, events)
     return steps

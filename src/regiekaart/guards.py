@@ -78,7 +78,8 @@ def criteria(rule: TransitionRule, work: Work) -> CommandRefused | None:
     if foreign and rule.criteria_mode != "none":
         allowed = ", ".join(rule.criteria)
         return work.refusal(
-            CriteriaNotMet, f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})"
+            CriteriaNotMet,
+            f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})",
         )
     if rule.criteria_mode == "any" and not invoked:
         allowed = ", ".join(rule.criteria)
@@ -86,26 +87,26 @@ def criteria(rule: TransitionRule, work: Work) -> CommandRefused | None:
     if rule.criteria_mode == "all":
         missing = [c for c in rule.criteria if c not in invoked]
         if missing:
-            return work.refusal(CriteriaNotMet, f"all criteria must hold; missing: {', '.join(missing)}")
+            return work.refusal(
+                CriteriaNotMet, f"all criteria must hold; missing: {', '.join(missing)}"
+            )
     return None
 
 
 def preconditions(rule: TransitionRule, work: Work) -> CommandRefused | None:
     """Facts the rule requires must have been decided first."""
     policy = work.policy
-    if work.facts.measures and rule.target_state is not None and policy.measures_in:
-        if not work.target & set(policy.measures_in):
-            return work.refusal(
-                PreconditionNotMet,
-                "compulsory measures are in force; they must end before the case leaves "
-                + ", ".join(policy.measures_in),
-            )
+    leaves = rule.target_state is not None and not work.target & set(policy.measures_in)
+    if work.facts.measures and policy.measures_in and leaves:
+        return work.refusal(
+            PreconditionNotMet,
+            "compulsory measures are in force; they must end before the case leaves "
+            + ", ".join(policy.measures_in),
+        )
     missing = [fact for fact in rule.requires if not work.before.facts.has(fact)]
     if not missing:
         return None
-    setters = [
-        f"{d.title} ({d.id})" for d in policy.decisions.values() if d.sets in missing
-    ]
+    setters = [f"{d.title} ({d.id})" for d in policy.decisions.values() if d.sets in missing]
     return work.refusal(
         PreconditionNotMet,
         f"requires {', '.join(missing)} first; recorded by the decision: {'; '.join(setters)}",
@@ -126,15 +127,20 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
     for role, parties in work.chosen.items():
         cell = policy.role_cell(target, role)
         if cell is None:
-            return work.refusal(IneligibleHolder, f"{role} is not held in {', '.join(sorted(target))}")
+            return work.refusal(
+                IneligibleHolder, f"{role} is not held in {', '.join(sorted(target))}"
+            )
         if not cell.eligible and tuple(parties) != cell.holders:
             fixed = ", ".join(cell.holders)
-            return work.refusal(IneligibleHolder, f"the card fixes the holders of {role} here: {fixed}")
+            return work.refusal(
+                IneligibleHolder, f"the card fixes the holders of {role} here: {fixed}"
+            )
         wrong = [p for p in parties if p not in cell.eligible_set]
         if wrong:
             eligible = ", ".join(sorted(cell.eligible_set))
             return work.refusal(
-                IneligibleHolder, f"{', '.join(wrong)} may not hold {role} here (eligible: {eligible})"
+                IneligibleHolder,
+                f"{', '.join(wrong)} may not hold {role} here (eligible: {eligible})",
             )
     if rule.target_state is None:
         changed = roles.apply_change(work.before.roles, rule.release, work.assigned, work.chosen)

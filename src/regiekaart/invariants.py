@@ -176,7 +176,9 @@ def violations(case: CaseView, extra: Sequence[Invariant] = ()) -> list[Violatio
 # -- helpers over the log ---------------------------------------------------------------
 
 
-def role_history(events: Sequence[Event]) -> Iterator[tuple[Event, dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]]:
+def role_history(
+    events: Sequence[Event],
+) -> Iterator[tuple[Event, dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]]:
     """Each event with the role holders just before and just after it."""
     current: dict[str, tuple[str, ...]] = {}
     for event in events:
@@ -214,7 +216,9 @@ def _holder_kind(policy: Policy, p: Params, case: CaseView) -> str | None:
     wrong = [h for h in state.roles.get(p["role"], ()) if policy.party_kind(h) not in p["kinds"]]
     if wrong:
         kinds = ", ".join(policy.party_kind(h) for h in wrong)
-        return f"{p['role']} held by {', '.join(wrong)} ({kinds}) in {', '.join(state.configuration)}"
+        return (
+            f"{p['role']} held by {', '.join(wrong)} ({kinds}) in {', '.join(state.configuration)}"
+        )
     return None
 
 
@@ -226,7 +230,9 @@ def _holders_include(policy: Policy, p: Params, case: CaseView) -> str | None:
         return None
     missing = [x for x in p["parties"] if x not in state.roles.get(p["role"], ())]
     if missing:
-        return f"{p['role']} is not held by {', '.join(missing)} in {', '.join(state.configuration)}"
+        return (
+            f"{p['role']} is not held by {', '.join(missing)} in {', '.join(state.configuration)}"
+        )
     return None
 
 
@@ -255,7 +261,10 @@ def _warm_handover(policy: Policy, p: Params, case: CaseView) -> str | None:
     return None
 
 
-@register_check("informed_on_entry", {"state": "state", "role": "role", "holders": "parties", "inform": "parties"})
+@register_check(
+    "informed_on_entry",
+    {"state": "state", "role": "role", "holders": "parties", "inform": "parties"},
+)
 def _informed_on_entry(policy: Policy, p: Params, case: CaseView) -> str | None:
     """Entering the state under regie of one of the holders, the parties are informed."""
     for event, _before, after in role_history(case.events):
@@ -290,8 +299,8 @@ def _no_step(policy: Policy, p: Params, case: CaseView) -> str | None:
         if rule.kind == p["kind"] and rule.source_state in _with_children(policy, p["from"]):
             return f"the card allows {p['kind']} from {p['from']} ({rule.id})"
     for event in case.events:
-        rule = policy.transitions.get(event.rule)
-        if rule is not None and rule.kind == p["kind"] and p["from"] in event.before:
+        taken = policy.transitions.get(event.rule)
+        if taken is not None and taken.kind == p["kind"] and p["from"] in event.before:
             return f"event {event.seq} made a {p['kind']} from {p['from']}"
     return None
 
