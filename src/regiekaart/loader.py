@@ -23,6 +23,7 @@ from . import semantics
 from .errors import PolicyError, PolicyErrors
 from .policy import (
     Activity,
+    Agreement,
     Criterion,
     Decision,
     DominanceOption,
@@ -81,7 +82,9 @@ def _resolve(
         return data, located, (), ()
     if not isinstance(parent_ref, str):
         line = located.get(("extends",), (str(path), 0))[1]
-        raise PolicyError("extends must name a policy file", file=str(path), line=line, path="extends")
+        raise PolicyError(
+            "extends must name a policy file", file=str(path), line=line, path="extends"
+        )
     parent_path = _parent_path(path, parent_ref)
     if not parent_path.exists():
         line = located.get(("extends",), (str(path), 0))[1]
@@ -91,6 +94,10 @@ def _resolve(
             line=line,
             path="extends",
         )
+    if parent_path in (*seen, resolved):
+        cycle = " → ".join(str(p) for p in (*seen, resolved, parent_path))
+        line = located.get(("extends",), (str(path), 0))[1]
+        raise PolicyError(f"cycle in extends: {cycle}", file=str(path), line=line, path="extends")
     base, base_located, base_chain, _ = _resolve(parent_path, (*seen, resolved))
     overrides: list[str] = []
     merged = _merge(base, data, (), base_located, located, overrides)
@@ -129,7 +136,7 @@ def _merge(
             base_located[path] = child_located[path]
             merged[key] = _merge(merged[key], value, path, base_located, child_located, overrides)
             continue
-        if key not in ("regiekaart", "id", "title", "version", "description", "source"):
+        if prefix or key not in ("regiekaart", "id", "title", "version", "description", "source"):
             overrides.append(dotted(path))
         merged[key] = value
         for known in [p for p in base_located if p[: len(path)] == path]:
@@ -143,14 +150,45 @@ def _merge(
 def _validate_schema(document: dict[str, Any], located: Located) -> None:
     validator = jsonschema.Draft202012Validator(policy_schema())
     problems: list[PolicyError] = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
+    found = [leaf for error in validator.iter_errors(document) for leaf in _specific(error)]
+    for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
         path: Path_ = tuple(error.absolute_path)
+        path = (*path, *_unexpected(error)[:1])
         file, line = _locate(located, path)
         problems.append(
             PolicyError(_schema_message(error), file=file, line=line, path=dotted(path))
         )
     if problems:
         raise PolicyErrors(problems)
+
+
+def _specific(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The errors inside a ``oneOf`` of the one alternative whose type fits the value.
+
+    Most entries are "a mapping, or null to remove the inherited one"; reporting that a
+    mapping "is not valid under any of the given schemas" hides the key that is wrong.
+    """
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    by_alternative: dict[Any, list[jsonschema.ValidationError]] = {}
+    for sub in error.context:
+        by_alternative.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+    fitting = [
+        subs
+        for subs in by_alternative.values()
+        if not any(s.validator == "type" and not s.relative_path for s in subs)
+    ]
+    if len(fitting) != 1:
+        return [error]
+    return [leaf for sub in fitting[0] for leaf in _specific(sub)]
+
+
+def _unexpected(error: jsonschema.ValidationError) -> list[str]:
+    """The keys an ``additionalProperties: false`` error is about."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    return [str(key) for key in error.instance if key not in allowed]
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -387,7 +425,9 @@ def _build(
                 id=iid,
                 title=i["title"],
                 checks=tuple(
-                    (name, dict(params or {})) for item in i["checks"] for name, params in item.items()
+                    (name, dict(params or {}))
+                    for item in i["checks"]
+                    for name, params in item.items()
                 ),
                 source=i.get("source", ""),
                 description=str(i.get("description", "")).strip(),
@@ -404,6 +444,16 @@ def _build(
                 source=p.get("source", ""),
             )
             for pid, p in (document.get("prohibitions") or {}).items()
+        },
+        agreements={
+            aid: Agreement(
+                id=aid,
+                title=str(a["title"]).strip(),
+                phases=_tuple(a["phases"]),
+                source=str(a.get("source", "")),
+                description=str(a.get("description", "")).strip(),
+            )
+            for aid, a in (document.get("agreements") or {}).items()
         },
         extends=chain,
         overrides=overrides,

@@ -214,6 +214,22 @@ class Prohibition:
 
 
 @frozen
+class Agreement:
+    """An existing working agreement, route or guideline that applies in some phases.
+
+    The card lists them per phase ("Bestaande werkafspraken, routes en richtlijnen") so
+    that professionals know which protocol or covenant governs their work there; the
+    engine does not enforce them, it carries them for rendering and reports.
+    """
+
+    id: str
+    title: str
+    phases: tuple[str, ...]
+    source: str = ""
+    description: str = ""
+
+
+@frozen
 class InvariantDef:
     """A declared obligation of the handreiking that must hold in every situation."""
 
@@ -247,6 +263,7 @@ class Policy:
     obligations: Mapping[str, Obligation] = attrs.field(factory=dict)
     invariants: Mapping[str, InvariantDef] = attrs.field(factory=dict)
     prohibitions: Mapping[str, Prohibition] = attrs.field(factory=dict)
+    agreements: Mapping[str, Agreement] = attrs.field(factory=dict)
     extends: tuple[str, ...] = ()
     """The chain of policies this one extends, nearest first."""
     overrides: tuple[str, ...] = ()
@@ -260,6 +277,10 @@ class Policy:
     def phases(self) -> list[StateDef]:
         """The columns of the card, in their order."""
         return sorted((s for s in self.states.values() if s.is_phase), key=lambda s: s.order)
+
+    def agreements_in(self, phase: str) -> list[Agreement]:
+        """The working agreements that apply in ``phase``, in their order in the file."""
+        return [a for a in self.agreements.values() if phase in a.phases]
 
     def initial_state(self) -> StateDef:
         """The top-level state a new case starts in."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import PolicyError
-from .policy import Policy, RoleCell
+from .policy import Policy, RoleCell, StateDef, TransitionRule
 from .sourcemap import Located
 
 Path_ = tuple[str | int, ...]
@@ -39,6 +39,7 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     _check_transitions(policy, problems)
     _check_rules(policy, problems)
     _check_invariants(policy, problems)
+    _check_agreements(policy, problems)
     return problems.items
 
 
@@ -110,32 +111,35 @@ def _check_states(policy: Policy, problems: _Problems) -> None:
             )
         orders[phase.order] = phase.id
     for state in policy.states.values():
-        if state.final:
-            continue
-        if state.parent is None:
-            path: Path_ = ("phases", state.id)
-        else:
-            path = ("phases", state.parent, "substates", "states", state.id.split(".", 1)[1])
-        for role, cell in state.roles.items():
-            _check_cell(policy, problems, (*path, "roles", role), cell)
-        if state.children and not state.parallel:
-            firsts = [c for c in state.children if policy.states[c].initial]
-            if len(firsts) != 1:
-                problems.add(
-                    (*path, "substates"),
-                    "exactly one sub-state must be initial: true "
-                    f"(found {len(firsts)}); or mark the sub-states parallel: true",
-                )
-        if state.parallel:
-            seen: dict[str, str] = {}
-            for child in state.children:
-                for role in policy.states[child].roles:
-                    if role in seen:
-                        problems.add(
-                            (*path, "substates"),
-                            f"role {role!r} is set in two parallel regions ({seen[role]}, {child})",
-                        )
-                    seen[role] = child
+        if not state.final:
+            _check_state(policy, problems, state)
+
+
+def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
+    if state.parent is None:
+        path: Path_ = ("phases", state.id)
+    else:
+        path = ("phases", state.parent, "substates", "states", state.id.split(".", 1)[1])
+    for role, cell in state.roles.items():
+        _check_cell(policy, problems, (*path, "roles", role), cell)
+    if state.children and not state.parallel:
+        firsts = [c for c in state.children if policy.states[c].initial]
+        if len(firsts) != 1:
+            problems.add(
+                (*path, "substates"),
+                "exactly one sub-state must be initial: true "
+                f"(found {len(firsts)}); or mark the sub-states parallel: true",
+            )
+    if state.parallel:
+        seen: dict[str, str] = {}
+        for child in state.children:
+            for role in policy.states[child].roles:
+                if role in seen:
+                    problems.add(
+                        (*path, "substates"),
+                        f"role {role!r} is set in two parallel regions ({seen[role]}, {child})",
+                    )
+                seen[role] = child
 
 
 def _check_transitions(policy: Policy, problems: _Problems) -> None:
@@ -155,35 +159,38 @@ def _check_transitions(policy: Policy, problems: _Problems) -> None:
         if rule.kind in ("escalate", "deescalate", "close") and target is None:
             problems.add(path, f"a transition of kind {rule.kind} needs to:")
             continue
-        if rule.kind == "change":
-            if rule.direction is None:
-                problems.add(path, "a change within a phase needs direction: up or down")
-            if target is not None:
-                problems.add((*path, "to"), "a change within a phase has no to:")
+        if rule.kind == "change" and (rule.direction is None or target is not None):
+            problems.add(path, "a change within a phase needs direction: up or down, and no to:")
         if rule.kind == "close" and target is not None and not policy.states[target].final:
             problems.add((*path, "to"), f"close must lead to a final state, not {target!r}")
         if rule.kind in ("escalate", "deescalate") and target is not None:
             _check_direction(policy, problems, path, rule.kind, rule.source_state, target)
-        _slots(policy, problems, (*path, "deciders"), rule.deciders)
-        for index, criterion in enumerate(rule.criteria):
-            if criterion not in policy.criteria:
-                problems.add((*path, "criteria", index), f"unknown criterion {criterion!r}")
-        if rule.criteria_mode != "none" and not rule.criteria:
-            problems.add(path, f"criteria_mode {rule.criteria_mode} needs criteria")
-        facts = {d.sets for d in policy.decisions.values() if d.sets}
-        for index, fact in enumerate(rule.requires):
-            if fact not in facts:
-                problems.add(
-                    (*path, "requires", index),
-                    f"no decision sets {fact!r}, so this transition could never happen",
-                )
-        for role, holders in rule.assign.items():
-            if role not in policy.roles:
-                problems.add((*path, "assign", role), f"unknown role {role!r}")
-            _parties(policy, problems, (*path, "assign", role), holders)
-        for index, role in enumerate(rule.release):
-            if role not in policy.roles:
-                problems.add((*path, "release", index), f"unknown role {role!r}")
+        _check_rule_refs(policy, problems, path, rule)
+
+
+def _check_rule_refs(
+    policy: Policy, problems: _Problems, path: Path_, rule: TransitionRule
+) -> None:
+    _slots(policy, problems, (*path, "deciders"), rule.deciders)
+    for index, criterion in enumerate(rule.criteria):
+        if criterion not in policy.criteria:
+            problems.add((*path, "criteria", index), f"unknown criterion {criterion!r}")
+    if rule.criteria_mode != "none" and not rule.criteria:
+        problems.add(path, f"criteria_mode {rule.criteria_mode} needs criteria")
+    facts = {d.sets for d in policy.decisions.values() if d.sets}
+    for index, fact in enumerate(rule.requires):
+        if fact not in facts:
+            problems.add(
+                (*path, "requires", index),
+                f"no decision sets {fact!r}, so this transition could never happen",
+            )
+    for role, holders in rule.assign.items():
+        if role not in policy.roles:
+            problems.add((*path, "assign", role), f"unknown role {role!r}")
+        _parties(policy, problems, (*path, "assign", role), holders)
+    for index, role in enumerate(rule.release):
+        if role not in policy.roles:
+            problems.add((*path, "release", index), f"unknown role {role!r}")
 
 
 def _check_direction(
@@ -249,3 +256,14 @@ def _check_invariants(policy: Policy, problems: _Problems) -> None:
                 continue
             for message in kind.validate(policy, params):
                 problems.add(path, message)
+
+
+def _check_agreements(policy: Policy, problems: _Problems) -> None:
+    phases = [p.id for p in policy.phases()]
+    for agreement in policy.agreements.values():
+        for index, phase in enumerate(agreement.phases):
+            if phase not in phases:
+                problems.add(
+                    ("agreements", agreement.id, "phases", index),
+                    f"unknown phase {phase!r} (an agreement applies in phases: {', '.join(phases)})",
+                )
