@@ -1,0 +1,32 @@
+"""Shared fixtures: the shipped cards and the deliberately broken ones under tests/policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from case_stories import MACHINES, POLICIES
+
+from regiekaart import Policy, load_policy
+
+
+@pytest.fixture(scope="session")
+def universeel() -> Policy:
+    """The universal regiekaart of §2.3 and Bijlage 2."""
+    return load_policy(MACHINES / "universeel.yaml")
+
+
+@pytest.fixture(scope="session")
+def west_brabant() -> Policy:
+    """The West-Brabant card: the universal card with West-Brabant's own agreements."""
+    return load_policy(MACHINES / "west-brabant.yaml")
+
+
+@pytest.fixture(scope="session")
+def test_policy() -> Callable[[str], Policy]:
+    """Load ``tests/policies/<name>.yaml``."""
+
+    def load(name: str) -> Policy:
+        return load_policy(POLICIES / f"{name}.yaml")
+
+    return load
