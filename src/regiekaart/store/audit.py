@@ -1,0 +1,198 @@
+"""The tamper-evident audit trail: every stored event is a link in a hash chain.
+
+Each event row carries ``hash = sha256(prev_hash + canonical JSON of the row's content)``,
+where the content names the case, the policy digest the command was decided under and
+the whole event (command, rule, § source, hand-overs, configuration before and after).
+The case row keeps the head of its chain (version and last hash). Altering a row breaks
+its own hash; reordering breaks the sequence numbers the hashes cover; deleting a row
+leaves a gap, a dangling link or a head that points past the end. :func:`verify_chain`
+walks one case's rows in order and names the first broken link, because that is where
+an auditor starts reading.
+
+The chain proves the rows were not changed *without rewriting every later hash*; a
+writer with full database access can rewrite the whole chain, so a host that needs more
+records the head hashes elsewhere (``regiekaart audit verify --json`` prints them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+import cattrs
+from attrs import frozen
+from cattrs.v import format_exception
+
+from ..errors import AuditChainBroken, CorruptRecord
+from ..records import Event, structure_event
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of a case's first event."""
+
+
+def canonical_json(value: Any) -> str:
+    """One text for one value: sorted keys, no spaces, UTF-8 kept as is.
+
+    Both backends hash the same text whether they stored the body as TEXT or JSONB.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, case_id: str, policy_digest: str, body: Mapping[str, Any]) -> str:
+    """The hash of one link: its predecessor's hash and everything the row asserts."""
+    content = canonical_json({"case": case_id, "policy_digest": policy_digest, "event": body})
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+@frozen
+class StoredEvent:
+    """One row of the event table: the event as JSON plus its place in the chain."""
+
+    case_id: str
+    seq: int
+    policy_digest: str
+    body: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+    columns: Mapping[str, Any] = attrs.field(factory=dict)
+    """The row's other columns (``command``, ``rule``, ``at``): copies of what the body
+    says, kept for queries; verification checks they still agree with it."""
+
+    def event(self) -> Event:
+        """The event itself; a row that does not structure is a :class:`CorruptRecord`."""
+        try:
+            return structure_event(self.body)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+            raise CorruptRecord(self.case_id, f"event {self.seq}", describe(exc, "event")) from None
+
+
+def describe(exc: BaseException, path: str) -> str:
+    """What is wrong with a stored value, and where in it (``event.command: ...``)."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, path=path, format_exception=_format))
+    return str(exc) or type(exc).__name__
+
+
+def _format(exc: BaseException, type_: Any) -> str:
+    """Our own messages (an unknown command type) as they are; cattrs's for the rest."""
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError) and str(exc):
+        return str(exc)
+    return format_exception(exc, type_)
+
+
+def link(
+    case_id: str, policy_digest: str, events: Iterable[Event], prev_hash: str
+) -> list[StoredEvent]:
+    """The rows that append ``events`` to a chain whose head hash is ``prev_hash``."""
+    from ..records import unstructure
+
+    rows = []
+    for event in events:
+        body = unstructure(event)
+        digest = chain_hash(prev_hash, case_id, policy_digest, body)
+        rows.append(
+            StoredEvent(
+                case_id=case_id,
+                seq=event.seq,
+                policy_digest=policy_digest,
+                body=body,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    return rows
+
+
+@frozen
+class ChainReport:
+    """The result of verifying one case: how many events, the head, the first break."""
+
+    case_id: str
+    events: int
+    head_hash: str
+    broken: AuditChainBroken | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every link of the case verified."""
+        return self.broken is None
+
+
+def verify_chain(
+    case_id: str, rows: Iterable[StoredEvent], *, version: int, head_hash: str
+) -> ChainReport:
+    """Check one case's rows (in ascending ``seq``) against each other and its head.
+
+    The first problem found ends the walk: later links are not trustworthy once one is
+    broken, and naming the first is what lets someone find the hand that changed it.
+    """
+    prev = GENESIS
+    count = 0
+
+    def broken(seq: int, detail: str) -> ChainReport:
+        return ChainReport(case_id, count, head_hash, AuditChainBroken(case_id, seq, detail))
+
+    for row in rows:
+        problem = _link_problem(case_id, row, count + 1, prev)
+        if problem is not None:
+            return broken(*problem)
+        prev = row.hash
+        count += 1
+    if count < version:
+        return broken(
+            count + 1,
+            f"event {count + 1} is missing (deleted): the case is at version {version} "
+            f"but only {count} events are stored",
+        )
+    if count > version:
+        return broken(version + 1, f"event {version + 1} lies beyond the case's version {version}")
+    if prev != head_hash:
+        return broken(count, "the last event does not match the head hash recorded on the case")
+    return ChainReport(case_id, count, head_hash)
+
+
+def _link_problem(
+    case_id: str, row: StoredEvent, expected: int, prev: str
+) -> tuple[int, str] | None:
+    """What is wrong with ``row`` as link ``expected`` after a link hashed ``prev``."""
+    if row.seq != expected:
+        return expected, f"event {expected} is missing (deleted); the next stored is {row.seq}"
+    if row.body.get("seq") != row.seq:
+        return (
+            row.seq,
+            f"reordered: the row at position {row.seq} holds event {row.body.get('seq')!r}",
+        )
+    if row.hash != chain_hash(row.prev_hash, case_id, row.policy_digest, row.body):
+        return row.seq, "altered: the row's content does not match its hash"
+    if row.prev_hash != prev:
+        if row.seq == 1:
+            return row.seq, "the first event does not start the chain (it was replaced)"
+        return row.seq, (
+            f"the link to event {row.seq - 1} does not match: event {row.seq - 1} was altered "
+            "and hashed anew, or replaced"
+        )
+    disagreeing = _disagreeing_column(row)
+    if disagreeing is not None:
+        return row.seq, f"altered: the {disagreeing} column no longer says what the event says"
+    return None
+
+
+def _disagreeing_column(row: StoredEvent) -> str | None:
+    command = row.body.get("command")
+    said: dict[str, Any] = {
+        "command": command.get("type") if isinstance(command, Mapping) else None,
+        "rule": row.body.get("rule"),
+    }
+    try:
+        said["at"] = datetime.fromisoformat(str(row.body.get("at")))
+    except ValueError:
+        said["at"] = None
+    for name, value in row.columns.items():
+        if said.get(name) != value:
+            return name
+    return None

@@ -1,0 +1,486 @@
+"""``regiekaart case …`` and ``regiekaart audit …``: stored cases for people and scripts.
+
+A thin skin over :mod:`regiekaart.store`: every subcommand calls the functions a host
+would call and only formats the result, as rich tables for a person or, with
+``--json``, as one JSON document on stdout for a script. Commands are sent as the same
+JSON a host gets from :func:`~regiekaart.commands.unstructure_command`, so a script
+needs to learn one format, not a second one made of options.
+
+Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input
+(a policy or a command that cannot be read); 3 a concurrency conflict that retrying did
+not resolve; 4 any other store error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import structlog
+import typer
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..case import Case
+from ..commands import Command, Member, structure_command, unstructure_command
+from ..errors import (
+    CommandRefused,
+    ConcurrencyConflict,
+    PolicyError,
+    SnapshotMismatch,
+    StoreError,
+)
+from ..loader import load_policy
+from ..policy import Policy
+from ..records import CaseState, Event, unstructure
+from .audit import ChainReport, StoredEvent
+from .protocol import CaseInfo, CaseStore
+from .url import open_store
+
+EXIT_REFUSED = 1
+EXIT_INPUT = 2
+EXIT_CONFLICT = 3
+EXIT_STORE = 4
+
+case_app = typer.Typer(
+    help="Cases in a durable store: open one, send it commands, show it, its history, list all.",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(help="The tamper-evident audit trail of a store.", no_args_is_help=True)
+
+Db = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="REGIEKAART_DB",
+        help="The store: sqlite:///PATH (relative), sqlite:////PATH (absolute) or postgresql://...",
+    ),
+]
+PolicyPath = Annotated[
+    Path,
+    typer.Option(
+        "--policy",
+        envvar="REGIEKAART_POLICY",
+        help="The policy file the case runs under, e.g. machines/universeel.yaml.",
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, for scripts.")]
+CaseId = Annotated[str, typer.Argument(help="The case id (opaque: no personal data).")]
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def _logs_to_stderr() -> None:
+    """Keep stdout for the output (a script parses ``--json``): log lines go to stderr,
+    unless the host has configured structlog itself."""
+    if not structlog.is_configured():
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+
+case_app.callback()(_logs_to_stderr)
+audit_app.callback()(_logs_to_stderr)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    _err.print(Text(message, style="bold red"))
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _store(url: str) -> Iterator[CaseStore]:
+    """The store, with every store error turned into a message and an exit code."""
+    try:
+        with open_store(url) as store:
+            yield store
+    except ConcurrencyConflict as exc:
+        _fail(EXIT_CONFLICT, f"conflict: {exc}")
+    except SnapshotMismatch as exc:
+        _fail(EXIT_STORE, f"the stored case does not fit the policy: {exc}")
+    except StoreError as exc:
+        _fail(EXIT_STORE, f"store error: {exc}")
+
+
+def _policy(path: Path) -> Policy:
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        _fail(EXIT_INPUT, str(exc))
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# -- case new -------------------------------------------------------------------------------
+
+
+def _members(specs: Sequence[str]) -> list[Member]:
+    members = []
+    for spec in specs:
+        member_id, sep, group = spec.partition(":")
+        if not sep or not member_id or not group:
+            _fail(EXIT_INPUT, f"--member {spec!r}: write ID:GROUP, e.g. jeugd-1:jeugd")
+        members.append(Member(id=member_id, group=group))
+    return members
+
+
+@case_app.command("new")
+def new(
+    case_id: CaseId,
+    db: Db,
+    policy_path: PolicyPath,
+    actor: Annotated[str, typer.Option(help="The party that registers the case.")],
+    member: Annotated[
+        list[str] | None,
+        typer.Option(help="A household member as ID:GROUP (repeatable); ids are opaque."),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why the case is opened (audit trail).")] = "",
+    as_json: AsJson = False,
+) -> None:
+    """Open a case under a policy and store it."""
+    policy = _policy(policy_path)
+    try:
+        case = Case.create(
+            policy, case_id, actor=actor, members=_members(member or []), reason=reason
+        )
+    except CommandRefused as refusal:
+        _refused(refusal, as_json)
+    with _store(db) as store:
+        store.create(case)
+        info = store.info(case_id)
+        state = store.state(case_id)
+    _show(info, state, as_json)
+
+
+# -- case send ------------------------------------------------------------------------------
+
+
+def _read_commands(spec: str) -> list[Command]:
+    """One command (a JSON object) or a batch (an array); ``-`` reads stdin, ``@FILE`` a file."""
+    if spec == "-":
+        text = sys.stdin.read()
+    elif spec.startswith("@"):
+        try:
+            text = Path(spec[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            _fail(EXIT_INPUT, f"cannot read {spec[1:]}: {exc.strerror}")
+    else:
+        text = spec
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(EXIT_INPUT, f"the command is not JSON: {exc}")
+    items = data if isinstance(data, list) else [data]
+    commands = []
+    for index, item in enumerate(items):
+        where = f"command {index + 1}" if isinstance(data, list) else "the command"
+        if not isinstance(item, dict):
+            _fail(EXIT_INPUT, f'{where}: expected a JSON object with a "type"')
+        try:
+            commands.append(structure_command(item))
+        except ValueError as exc:
+            _fail(EXIT_INPUT, f"{where}: {exc}")
+    if not commands:
+        _fail(EXIT_INPUT, "no command given")
+    return commands
+
+
+@case_app.command("send")
+def send(
+    case_id: CaseId,
+    command: Annotated[
+        str,
+        typer.Argument(
+            help='The command as JSON, e.g. \'{"type": "escalate", "actor": "wijkteam", '
+            '"to": "fase2", "criteria": ["hulpbehoefte"]}\'; an array is one batch, '
+            "applied whole or not at all; - reads stdin, @FILE a file.",
+            show_default=False,
+        ),
+    ],
+    db: Db,
+    policy_path: PolicyPath,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Reload and retry this often when another writer was first.")
+    ] = 3,
+    as_json: AsJson = False,
+) -> None:
+    """Apply a command (or a batch) to a stored case and commit it, or say why not."""
+    commands = _read_commands(command)
+    policy = _policy(policy_path)
+    with _store(db) as store:
+        try:
+            events = store.send_all(policy, case_id, commands, retries=retries)
+        except CommandRefused as refusal:
+            _refused(refusal, as_json)
+        info = store.info(case_id)
+    if as_json:
+        _print_json(
+            {
+                "accepted": True,
+                "case": case_id,
+                "version": info.version,
+                "events": [unstructure(e) for e in events],
+            }
+        )
+        return
+    _out.print(_events_table(f"case {case_id}: accepted, now at version {info.version}", events))
+
+
+def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
+    if as_json:
+        _print_json(
+            {
+                "accepted": False,
+                "error": type(refusal).__name__,
+                "message": refusal.message,
+                "rule": refusal.rule,
+                "source": refusal.source,
+                "configuration": list(refusal.configuration),
+                "command": unstructure_command(refusal.command) if refusal.command else None,
+            }
+        )
+        raise typer.Exit(EXIT_REFUSED)
+    _fail(EXIT_REFUSED, f"refused ({type(refusal).__name__}): {refusal}")
+
+
+def _events_table(title: str, events: Sequence[Event]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for column in ("seq", "command", "rule", "§ source", "after", "hand-overs"):
+        table.add_column(column)
+    for event in events:
+        handovers = "\n".join(
+            f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
+            for h in event.handovers
+        )
+        table.add_row(
+            str(event.seq),
+            event.command.type,
+            event.rule,
+            event.source,
+            "\n".join(event.after),
+            handovers,
+        )
+    return table
+
+
+# -- case show / list -----------------------------------------------------------------------
+
+
+@case_app.command("show")
+def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
+    """The case's phase, configuration and role holders, facts and open obligations."""
+    with _store(db) as store:
+        info = store.info(case_id)
+        state = store.state(case_id)
+    _show(info, state, as_json)
+
+
+def _info_json(info: CaseInfo) -> dict[str, Any]:
+    return {
+        "case": info.case_id,
+        "policy": {
+            "id": info.policy_id,
+            "version": info.policy_version,
+            "digest": info.policy_digest,
+        },
+        "version": info.version,
+        "phase": info.phase,
+        "closed": info.closed,
+        "created_at": info.created_at.isoformat(),
+        "updated_at": info.updated_at.isoformat(),
+        "head_hash": info.head_hash,
+    }
+
+
+def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
+    if as_json:
+        _print_json({**_info_json(info), "state": unstructure(state)})
+        return
+    heading = Text(f"case {info.case_id}", style="bold")
+    heading.append(f" · phase {info.phase}" + (" (closed)" if info.closed else ""))
+    heading.append(
+        f"\npolicy {info.policy_id} {info.policy_version} (digest {info.policy_digest})"
+        f" · version {info.version} · updated {info.updated_at:%Y-%m-%d %H:%M}",
+        style="dim",
+    )
+    heading.append(f"\nconfiguration: {', '.join(state.configuration)}")
+    roles = Table(title="Role holders", title_justify="left")
+    roles.add_column("role")
+    roles.add_column("holders")
+    for role, holders in state.roles.items():
+        roles.add_row(role, ", ".join(holders))
+    parts: list[Any] = [heading, roles]
+    facts = state.facts
+    lines = [f"measure {m.measure} for {m.member}" for m in facts.measures]
+    if facts.dominance:
+        lines.append(f"dominance {facts.dominance}")
+    lines += [f"{flag} (in {phase})" for flag, phase in facts.flags]
+    if lines:
+        parts.append(Text("facts: " + "; ".join(lines)))
+    if state.obligations:
+        duties = Table(title="Open obligations", title_justify="left")
+        for column in ("obligation", "inform", "by", "since event"):
+            duties.add_column(column)
+        for duty in state.obligations:
+            duties.add_row(
+                duty.obligation, duty.recipient, ", ".join(duty.due_by) or "—", str(duty.since)
+            )
+        parts.append(duties)
+    _out.print(Group(*parts))
+
+
+@case_app.command("list")
+def list_cases(db: Db, as_json: AsJson = False) -> None:
+    """Every stored case: policy, version, phase, last change."""
+    with _store(db) as store:
+        infos = store.cases()
+    if as_json:
+        _print_json([_info_json(info) for info in infos])
+        return
+    table = Table(title=f"{len(infos)} cases", title_justify="left")
+    for column in ("case", "policy", "version", "phase", "updated"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(
+            info.case_id,
+            f"{info.policy_id} {info.policy_version}",
+            str(info.version),
+            info.phase + (" (closed)" if info.closed else ""),
+            f"{info.updated_at:%Y-%m-%d %H:%M}",
+        )
+    _out.print(table)
+
+
+# -- case history ---------------------------------------------------------------------------
+
+
+@case_app.command("history")
+def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
+    """The audit trail: who decided what, on which rule and criteria, when, and why."""
+    with _store(db) as store:
+        rows = store.history(case_id)
+        events = [row.event() for row in rows]
+        report = store.verify(case_id)[0]
+    if as_json:
+        _print_json(
+            [
+                {
+                    **row.body,
+                    "policy_digest": row.policy_digest,
+                    "prev_hash": row.prev_hash,
+                    "hash": row.hash,
+                }
+                for row in rows
+            ]
+        )
+        return
+    _out.print(_history_table(case_id, rows, events))
+    if report.broken is None:
+        _out.print(Text(f"hash chain verified; head {report.head_hash}", style="green"))
+    else:
+        _out.print(Text(f"hash chain BROKEN: {report.broken}", style="bold red"))
+
+
+def _history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
+    table = Table(title=f"case {case_id}: audit trail", title_justify="left", show_lines=True)
+    columns = (
+        "seq", "time", "actor", "command", "rule", "§ source", "criteria", "reason",
+        "configuration after",
+    )  # fmt: skip
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("seq", "time"))
+    for row, event in zip(rows, events, strict=True):
+        command = event.command
+        actor = command.actor + (f" (+ {', '.join(command.together)})" if command.together else "")
+        table.add_row(
+            str(row.seq),
+            f"{event.at:%Y-%m-%d %H:%M}",
+            actor,
+            _command_summary(command),
+            event.rule,
+            event.source,
+            ", ".join(command.criteria),
+            command.reason,
+            "\n".join(event.after),
+        )
+    return table
+
+
+def _command_summary(command: Command) -> str:
+    """The command's type and its own fields (the common ones have columns)."""
+    data: Mapping[str, Any] = unstructure_command(command)
+    common = {"type", "actor", "together", "criteria", "reason"}
+    details = [
+        f"{key}={_plain(value)}"
+        for key, value in data.items()
+        if key not in common and value not in (None, "", [], (), {})
+    ]
+    return command.type + (f" {' '.join(details)}" if details else "")
+
+
+def _plain(value: Any) -> str:
+    """A field value in a table cell: lists comma-joined, members as ID:GROUP."""
+    if isinstance(value, Mapping):
+        if set(value) == {"id", "group"}:
+            return f"{value['id']}:{value['group']}"
+        return ",".join(f"{k}:{_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ",".join(_plain(v) for v in value)
+    return str(value)
+
+
+# -- audit verify ---------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def verify(
+    db: Db,
+    case: Annotated[str | None, typer.Option(help="Check one case only.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Check every case's hash chain; name the first broken link of each broken case."""
+    with _store(db) as store:
+        reports = store.verify(case)
+    broken = [r for r in reports if not r.ok]
+    if as_json:
+        _print_json({"ok": not broken, "cases": [_report_json(r) for r in reports]})
+    else:
+        _out.print(_reports_table(reports))
+        summary = f"{len(reports)} cases, {len(broken)} with a broken chain"
+        _out.print(Text(summary, style="bold red" if broken else "bold green"))
+    if broken:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _report_json(report: ChainReport) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "case": report.case_id,
+        "ok": report.ok,
+        "events": report.events,
+        "head_hash": report.head_hash,
+    }
+    if report.broken is not None:
+        out["broken_at"] = report.broken.seq
+        out["detail"] = report.broken.detail
+    return out
+
+
+def _reports_table(reports: Sequence[ChainReport]) -> Table:
+    table = Table(title="audit chains", title_justify="left")
+    for column in ("case", "events", "chain", "head hash"):
+        table.add_column(column)
+    for report in reports:
+        if report.broken is None:
+            status = Text("ok", style="green")
+        else:
+            status = Text(
+                f"broken at event {report.broken.seq}: {report.broken.detail}", style="bold red"
+            )
+        table.add_row(report.case_id, str(report.events), status, report.head_hash[:16])
+    return table

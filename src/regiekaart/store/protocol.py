@@ -1,0 +1,136 @@
+"""What a durable case store does, whatever database is behind it.
+
+A host stores a case when it opens it (:meth:`CaseStore.create`), and afterwards
+either works command by command (:meth:`CaseStore.send` loads the current snapshot,
+applies, commits, and reloads on a conflict when asked to) or loads a case, applies a
+batch of commands in memory and commits them as one transaction
+(:meth:`CaseStore.commit` with the version it loaded). Writers never lock a case while
+a person thinks: the version check at commit time (optimistic concurrency) turns a
+lost update into a :class:`~regiekaart.errors.ConcurrencyConflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from attrs import frozen
+
+from ..case import Case
+from ..clock import Clock, system_clock
+from ..commands import Command
+from ..policy import Policy
+from ..records import CaseState, Event
+from .audit import ChainReport, StoredEvent
+
+
+@frozen
+class CaseInfo:
+    """A stored case at a glance: what ``case list`` shows, without loading the policy."""
+
+    case_id: str
+    policy_id: str
+    policy_version: str
+    policy_digest: str
+    """The digest of the policy the snapshot was last written under."""
+    version: int
+    phase: str
+    closed: bool
+    created_at: datetime
+    updated_at: datetime
+    """The times of the first and the last event (the host's clock, not the database's)."""
+    head_hash: str
+
+
+@runtime_checkable
+class CaseStore(Protocol):
+    """A durable home for cases: snapshots with a version, an append-only event chain."""
+
+    backend: str
+    """``sqlite`` or ``postgres``."""
+    url: str
+    """Where the store is, with any password left out."""
+
+    def create(self, case: Case) -> None:
+        """Store a new case with its whole log; :class:`~regiekaart.errors.CaseExists`
+        when the id is taken."""
+        ...
+
+    def load(
+        self, policy: Policy, case_id: str, *, clock: Clock = system_clock, history: bool = True
+    ) -> Case:
+        """The case as last committed, under ``policy``.
+
+        With ``history=False`` only the snapshot is read: the case decides exactly as
+        before, and its ``events`` hold only what is applied after loading.
+        """
+        ...
+
+    def commit(self, case: Case, *, expected: int) -> None:
+        """Append the events ``case`` gained after version ``expected`` and write its
+        snapshot, in one transaction, if the store still holds ``expected``."""
+        ...
+
+    def send(
+        self,
+        policy: Policy,
+        case_id: str,
+        command: Command,
+        *,
+        clock: Clock = system_clock,
+        retries: int = 0,
+    ) -> Event:
+        """Load, apply ``command``, commit; on a conflict reload and retry up to
+        ``retries`` times. A refusal changes nothing and is raised."""
+        ...
+
+    def send_all(
+        self,
+        policy: Policy,
+        case_id: str,
+        commands: Sequence[Command],
+        *,
+        clock: Clock = system_clock,
+        retries: int = 0,
+    ) -> tuple[Event, ...]:
+        """As :meth:`send`, for a batch committed all together or not at all."""
+        ...
+
+    def info(self, case_id: str) -> CaseInfo:
+        """One case's summary."""
+        ...
+
+    def cases(self) -> list[CaseInfo]:
+        """Every stored case, by id."""
+        ...
+
+    def state(self, case_id: str) -> CaseState:
+        """The stored state of a case, read without a policy (for display)."""
+        ...
+
+    def history(self, case_id: str) -> list[StoredEvent]:
+        """The case's event rows in order, with their hashes."""
+        ...
+
+    def verify(self, case_id: str | None = None) -> list[ChainReport]:
+        """Check the hash chain of one case, or of every case."""
+        ...
+
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+    def __enter__(self) -> CaseStore: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
