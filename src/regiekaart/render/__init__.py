@@ -1,0 +1,35 @@
+"""Renderings of a card and of a case: HTML, Markdown, diagrams, SCXML, timelines.
+
+Every rendering of a card reads the one neutral view of :mod:`.view`; the renderers
+only lay it out, so the card a policy officer prints, the diagram a developer reads
+and the chart another engine loads cannot drift apart. A case's history is drawn from
+a played scenario or from its events by :mod:`.timeline`.
+"""
+
+from .diagram import DiagramError, GraphvizMissingError, render_mermaid, render_svg
+from .formats import FORMATS, card_png, render_card
+from .html import render_html
+from .markdown import render_markdown
+from .model import CardView
+from .scxml import render_scxml
+from .timeline import Timeline, render_timeline, timeline_from_events, timeline_from_scenario
+from .view import card_view
+
+__all__ = [
+    "FORMATS",
+    "CardView",
+    "DiagramError",
+    "GraphvizMissingError",
+    "Timeline",
+    "card_png",
+    "card_view",
+    "render_card",
+    "render_html",
+    "render_markdown",
+    "render_mermaid",
+    "render_scxml",
+    "render_svg",
+    "render_timeline",
+    "timeline_from_events",
+    "timeline_from_scenario",
+]

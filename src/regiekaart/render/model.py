@@ -1,0 +1,343 @@
+"""The neutral view's values: a card and its chart as plain frozen data.
+
+:mod:`.view` fills these from a policy and its compiled chart; every renderer reads
+them and nothing else. They hold words and colours, never markup, so a new output
+format is one more reader of the same values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from attrs import frozen
+
+PALETTE: dict[str, str] = {
+    "groen": "#2f7d32",
+    "green": "#2f7d32",
+    "oranje": "#ef8a17",
+    "orange": "#ef8a17",
+    "geel": "#f2c12e",
+    "yellow": "#f2c12e",
+    "rood": "#c8241d",
+    "red": "#c8241d",
+    "donkerrood": "#7a0f17",
+    "darkred": "#7a0f17",
+    "blauw": "#1f5f99",
+    "blue": "#1f5f99",
+    "grijs": "#6b6b6b",
+    "grey": "#6b6b6b",
+    "gray": "#6b6b6b",
+}
+"""Colour words a card may use for a phase, as print-safe hex values.
+
+A card may also give a ``#rrggbb`` value; anything else is drawn in neutral grey."""
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_NEUTRAL = "#6b6b6b"
+
+KIND_LABELS: dict[str, str] = {
+    "escalate": "Opschalen",
+    "deescalate": "Afschalen",
+    "change:up": "Opschalen binnen de fase",
+    "change:down": "Afschalen binnen de fase",
+    "change": "Wijziging binnen de fase",
+    "close": "Afsluiten",
+}
+"""How the card's words name the generic kinds of step."""
+
+
+@frozen
+class Colour:
+    """A phase colour: the solid fill, a light tint for cell bodies, and readable ink."""
+
+    name: str
+    fill: str
+    tint: str
+    ink: str
+
+
+@frozen
+class PartyRef:
+    """A party as the card names it."""
+
+    id: str
+    name: str
+    kind: str
+
+
+@frozen
+class SlotOption:
+    """One way to fill a decider slot: a named party, or whoever holds a role."""
+
+    kind: Literal["party", "role"]
+    id: str
+    name: str
+
+    @property
+    def words(self) -> str:
+        """The option as a phrase: the party's name, or the holder of the role."""
+        if self.kind == "role":
+            return f"houder van {self.name[:1].lower()}{self.name[1:]}"
+        return self.name
+
+
+Deciders = tuple[tuple[tuple[SlotOption, ...], ...], ...]
+"""Alternatives; each a group of slots distinct parties fill together; each slot its options."""
+
+
+@frozen
+class Footnote:
+    """The section of the handreiking a cell or rule cites, and where the card says it."""
+
+    number: int
+    label: str
+    section: str
+    location: str
+    """``file:line`` of the policy file, file name only, so output does not depend on paths."""
+
+
+@frozen
+class Cell:
+    """What the card says about one role while one state is active."""
+
+    state: str
+    role: str
+    text: str
+    holders: tuple[PartyRef, ...]
+    eligible: tuple[PartyRef, ...]
+    optional: bool
+    from_measures: bool
+    from_dominance: bool
+    appointed_by: Deciders
+    footnote: Footnote
+    overridden: bool
+
+
+@frozen
+class CellPart:
+    """A cell inside a phase column; ``label`` names the sub-state (kader, track) if any."""
+
+    state: str
+    label: str
+    cell: Cell
+
+
+@frozen
+class RowCell:
+    """The intersection of a role row and a phase column; empty when the role is not held."""
+
+    phase: str
+    parts: tuple[CellPart, ...]
+
+
+@frozen
+class Row:
+    """A role: one row of the card."""
+
+    role: str
+    title: str
+    description: str
+    cells: tuple[RowCell, ...]
+
+
+@frozen
+class SubState:
+    """A sub-state of a phase: a kader (one at a time) or a track (all at once)."""
+
+    id: str
+    title: str
+    initial: bool
+    when_measures: str | None
+    source: str
+
+
+@frozen
+class AgreementRef:
+    """An existing working agreement, route or guideline that applies in a phase."""
+
+    id: str
+    title: str
+    description: str
+    source: str
+    overridden: bool
+
+
+@frozen
+class Column:
+    """A phase: one column of the card."""
+
+    id: str
+    order: int
+    title: str
+    situation: str
+    colour: Colour
+    parallel: bool
+    substates: tuple[SubState, ...]
+    agreements: tuple[AgreementRef, ...]
+    footnote: Footnote
+    overridden: bool
+
+
+@frozen
+class CriterionRef:
+    """A criterion as the card words it."""
+
+    id: str
+    text: str
+    source: str
+    overridden: bool
+
+
+@frozen
+class Step:
+    """A transition of the card: from where to where, decided by whom, on which criteria."""
+
+    id: str
+    event: str
+    kind: str
+    kind_label: str
+    title: str
+    description: str
+    source_state: str
+    source_title: str
+    source_colour: Colour
+    target_state: str | None
+    target_title: str
+    target_colour: Colour | None
+    deciders: Deciders
+    criteria: tuple[CriterionRef, ...]
+    criteria_mode: str
+    requires: tuple[str, ...]
+    """Titles of the decisions that must have been taken first."""
+    needs_dominance: bool
+    assign: tuple[tuple[str, tuple[str, ...]], ...]
+    """Role title → names of the parties the step gives it to."""
+    release: tuple[str, ...]
+    footnote: Footnote
+    overridden: bool
+
+
+@frozen
+class Prohibited:
+    """A step the card rules out in so many words."""
+
+    id: str
+    kind_label: str
+    source_title: str
+    title: str
+    source: str
+
+
+@frozen
+class Option:
+    """A dominance pattern or a compulsory measure, with the holders it brings."""
+
+    id: str
+    title: str
+    effect: tuple[tuple[str, tuple[str, ...]], ...]
+    """Role title → names of the parties that then hold it."""
+    source: str
+
+
+@frozen
+class Override:
+    """Something a local card sets over the card it extends."""
+
+    path: str
+    label: str
+    location: str
+
+
+@frozen
+class ChartState:
+    """A state of the compiled chart, named as the chart names it."""
+
+    id: str
+    """The chart's state id (policy id with ``.`` as ``_``)."""
+    policy_id: str
+    title: str
+    caption: str
+    """The title with its phase number where it is a phase (``Fase 2 · …``)."""
+    kind: Literal["atomic", "compound", "parallel", "final"]
+    initial: bool
+    colour: Colour
+    children: tuple[ChartState, ...]
+
+
+@frozen
+class ChartTransition:
+    """A transition of the compiled chart, with the card's words for it."""
+
+    source: str
+    targets: tuple[str, ...]
+    event: str
+    """The chart's event id; empty for an eventless (automatic) transition."""
+    rule: str
+    """The card's transition id; empty for the chart's own bookkeeping transitions."""
+    kind: str
+    """The step's kind (``escalate``, ``deescalate``, ``change``, ``close``), or ``kader``."""
+    label: str
+    deciders: str
+    """The deciders in short words, for diagram labels."""
+    condition: Literal["", "measures:some", "measures:none"]
+    """For an eventless transition: the kader condition that triggers it."""
+    bookkeeping: bool
+    """A measure event re-evaluating the kader; not a step of the card."""
+
+
+@frozen
+class CardView:
+    """Everything a rendering of one card shows."""
+
+    id: str
+    title: str
+    version: str
+    description: str
+    extends: tuple[str, ...]
+    digest: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    steps: tuple[Step, ...]
+    prohibited: tuple[Prohibited, ...]
+    finals: tuple[tuple[str, str], ...]
+    """Final states as (title, section of the handreiking)."""
+    dominance: tuple[Option, ...]
+    dominance_in: tuple[str, ...]
+    measures: tuple[Option, ...]
+    measures_in: tuple[str, ...]
+    overrides: tuple[Override, ...]
+    footnotes: tuple[Footnote, ...]
+    chart_name: str
+    chart_states: tuple[ChartState, ...]
+    chart_transitions: tuple[ChartTransition, ...]
+    initial_state: str
+
+
+def colour(name: str) -> Colour:
+    """The print colours of a phase colour word or ``#rrggbb`` value."""
+    fill = PALETTE.get(name.strip().lower()) or (name if _HEX.match(name) else _NEUTRAL)
+    return Colour(name=name, fill=fill.lower(), tint=_mix(fill, 0.86), ink=_ink(fill))
+
+
+def _rgb(hex_value: str) -> tuple[int, int, int]:
+    return int(hex_value[1:3], 16), int(hex_value[3:5], 16), int(hex_value[5:7], 16)
+
+
+def _mix(hex_value: str, white: float) -> str:
+    r, g, b = (round(c + (255 - c) * white) for c in _rgb(hex_value))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _ink(hex_value: str) -> str:
+    """Black or white, whichever reads better on ``hex_value`` (WCAG contrast)."""
+
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(hex_value))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    on_white = 1.05 / (luminance + 0.05)
+    on_black = (luminance + 0.05) / 0.05
+    return "#ffffff" if on_white >= on_black else "#1a1a1a"
