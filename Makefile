@@ -1,0 +1,56 @@
+# regiekaart: set up, run the main job, test.
+#
+#   make demo    set up .venv and run the main job (validate the cards, show one, play the scenarios)
+#   make test    set up .venv and run the whole test suite, with branch coverage
+#   make lint    ruff on the code, mypy --strict on src/
+#   make bench   the runtime benchmark (not part of the tests)
+#   make system  install the Debian packages the tests need (as root, only what is missing)
+#
+# The virtualenv is made once and reinstalled only when pyproject.toml changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+DEMO_PACKAGES := graphviz
+TEST_PACKAGES := graphviz postgresql chromium chromium-driver
+
+.PHONY: help demo test lint bench system clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || { PYTHON=$(PYTHON) scripts/system-packages python3-venv; $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+system:
+	@scripts/system-packages $(TEST_PACKAGES)
+
+demo: $(STAMP)
+	@scripts/system-packages $(DEMO_PACKAGES)
+	$(BIN)/regiekaart validate machines/*.yaml
+	$(BIN)/regiekaart show machines/west-brabant.yaml
+	$(BIN)/regiekaart run examples/scenarios/*.yaml
+
+test: $(STAMP) system
+	@$(BIN)/coverage erase
+	scripts/with-postgres $(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/coverage report
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/mypy --strict src
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_case.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.*
