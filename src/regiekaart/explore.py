@@ -43,12 +43,18 @@ SituationKey = Hashable
 
 
 def situation_key(
-    state: CaseState, *, obligations: bool = True, facts: frozenset[str] | None = None
+    state: CaseState,
+    *,
+    obligations: bool = True,
+    facts: frozenset[str] | None = None,
+    measure_order: bool = True,
 ) -> SituationKey:
     """A hashable identity of everything in ``state`` that decides what may happen next.
 
     ``facts`` restricts the decided facts to those some rule or invariant reads (see
     :func:`relevant_facts`); a fact nothing reads cannot change what may happen next.
+    ``measure_order=False`` identifies the same measures imposed in another order (see
+    :attr:`Scope.measure_order`).
     """
     duties: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     if obligations:
@@ -56,10 +62,15 @@ def situation_key(
     flags = state.facts.flags
     if facts is not None:
         flags = tuple(flag for flag in flags if flag[0] in facts)
+    measures = state.facts.measures
+    roles = tuple(sorted(state.roles.items()))
+    if not measure_order:
+        measures = tuple(sorted(measures, key=lambda m: (m.measure, m.member)))
+        roles = tuple((role, tuple(sorted(holders))) for role, holders in roles)
     return (
         state.configuration,
-        tuple(sorted(state.roles.items())),
-        state.facts.measures,
+        roles,
+        measures,
         state.facts.dominance,
         tuple(sorted(flags)),
         duties,
@@ -242,7 +253,7 @@ def _holder_variants(
         if only is not None and role not in only:
             continue
         cell = policy.role_cell(target, role)
-        if cell is None or cell.from_measures or cell.from_dominance or not cell.eligible:
+        if cell is None or cell.from_measures or not cell.eligible:
             continue
         for party in sorted(cell.eligible_set):
             if classes[party] != party:
@@ -273,6 +284,13 @@ class Scope:
     enable informing), so leaving them out merges situations that allow the same steps."""
     combine: bool = False
     """Try every dominance with every holder choice, rather than each option alone."""
+    measure_order: bool = True
+    """Tell situations apart by the order in which their measures were imposed and the
+    order of a role's holders. The measures' order only decides the order of the
+    holders a role takes from them; every guard and every registered check reads
+    holders as a set, and a handover that only reorders holders releases no one.
+    ``False`` merges those situations (a large saving where several measures can be in
+    force at once); keep ``True`` when a host check reads the order of holders."""
 
 
 def transition_commands(
@@ -562,7 +580,9 @@ def bfs(
             return commands(policy, state)
         return enumerate_commands(policy, state, scope=scope)
 
-    first = situation_key(start.state, facts=facts, obligations=scope.obligations)
+    first = situation_key(
+        start.state, facts=facts, obligations=scope.obligations, measure_order=scope.measure_order
+    )
     steps: dict[SituationKey, Step] = {first: Step(parent=None, command=None, depth=0)}
     start_events = start.events if keep_log else ()
     queue: deque[tuple[SituationKey, CaseState, tuple[Event, ...]]] = deque(
@@ -578,7 +598,10 @@ def bfs(
             outcome = try_command(case, command)
             if outcome.event is not None:
                 outcome.target = situation_key(
-                    case.state, facts=facts, obligations=scope.obligations
+                    case.state,
+                    facts=facts,
+                    obligations=scope.obligations,
+                    measure_order=scope.measure_order,
                 )
             if edge is not None:
                 edge(key, outcome, case)
