@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from case_stories import MACHINES, POLICIES
 
+from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, load_policy
 
 

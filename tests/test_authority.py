@@ -72,6 +72,8 @@ def test_three_deciders_together() -> None:
 
 def test_deciders_are_described_in_the_cards_words(universeel: Policy) -> None:
     text = describe(universeel.transitions["opschalen-2-3"].deciders, universeel)
-    assert text.startswith("the holder of Casusregie together with the holder of Procesregie or Veilig Thuis")
+    assert text.startswith(
+        "the holder of Casusregie together with the holder of Procesregie or Veilig Thuis"
+    )
     assert "; or Sociaal wijkteam / Toegang together with" in text
     assert describe((), universeel) == "nobody"

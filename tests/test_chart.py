@@ -8,6 +8,8 @@ refuse it instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 from statemachine import StateChart
@@ -21,7 +23,7 @@ from regiekaart.records import CaseState, Facts
 from regiekaart.roles import target_configuration
 
 
-def _chart_states(policy: Policy) -> dict[str, object]:
+def _chart_states(policy: Policy) -> dict[str, Any]:
     chart_class = compile_policy(policy).chart_class
     return {state.id: state for state in chart_class.states}
 
@@ -38,22 +40,22 @@ def test_fase2_and_fase3_are_compound_with_the_kader_sub_states(universeel: Poli
     states = _chart_states(universeel)
     for phase in ("fase2", "fase3"):
         state = states[phase]
-        assert state.is_compound  # type: ignore[attr-defined]
-        assert not state.parallel  # type: ignore[attr-defined]
-        assert [c.id for c in state.states] == [f"{phase}_vrijwillig", f"{phase}_gedwongen"]  # type: ignore[attr-defined]
+        assert state.is_compound
+        assert not state.parallel
+        assert [c.id for c in state.states] == [f"{phase}_vrijwillig", f"{phase}_gedwongen"]
 
 
 def test_fase4_is_parallel_with_both_tracks(universeel: Policy) -> None:
     """§2.3: coördinatie op veiligheid and zorgcoördinatie run at once."""
     fase4 = _chart_states(universeel)["fase4"]
-    assert fase4.parallel  # type: ignore[attr-defined]
-    assert [c.id for c in fase4.states] == ["fase4_veiligheid", "fase4_zorg"]  # type: ignore[attr-defined]
+    assert fase4.parallel
+    assert [c.id for c in fase4.states] == ["fase4_veiligheid", "fase4_zorg"]
 
 
 def test_afgesloten_is_a_final_state(universeel: Policy) -> None:
     states = _chart_states(universeel)
-    assert states["afgesloten"].final  # type: ignore[attr-defined]
-    assert not states["fase1"].final  # type: ignore[attr-defined]
+    assert states["afgesloten"].final
+    assert not states["fase1"].final
 
 
 def test_a_new_chart_starts_in_fase1(universeel: Policy) -> None:
@@ -133,7 +135,9 @@ def test_state_ids_that_differ_only_in_punctuation_are_refused(universeel: Polic
         **universeel.states,
         "fase2.hulp-nodig": StateDef(id="fase2.hulp-nodig", title="a", parent="fase2"),
         "fase2.hulp_nodig": StateDef(id="fase2.hulp_nodig", title="b", parent="fase2"),
-        "fase2": attrs.evolve(fase2, children=(*fase2.children, "fase2.hulp-nodig", "fase2.hulp_nodig")),
+        "fase2": attrs.evolve(
+            fase2, children=(*fase2.children, "fase2.hulp-nodig", "fase2.hulp_nodig")
+        ),
     }
     with pytest.raises(PolicyError, match="differ only in punctuation"):
         compile_policy(attrs.evolve(universeel, states=twins, id="tweeling"))

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from case_stories import calamity, open_case, to_fase2, to_fase3
 
+from case_stories import calamity, open_case, to_fase2, to_fase3
 from regiekaart import (
+    Case,
     CloseCase,
     Command,
     CommandRefused,
@@ -50,7 +51,10 @@ def _cheap(policy: Policy) -> list[Invariant]:
 
 def test_the_default_household_has_one_member_per_group(universeel: Policy) -> None:
     members = default_household(universeel)
-    assert [(m.id, m.group) for m in members] == [("jeugd-1", "jeugd"), ("volwassen-1", "volwassen")]
+    assert [(m.id, m.group) for m in members] == [
+        ("jeugd-1", "jeugd"),
+        ("volwassen-1", "volwassen"),
+    ]
 
 
 def test_a_situation_is_what_decides_what_may_happen_next(universeel: Policy) -> None:
@@ -94,7 +98,11 @@ def test_the_enumeration_includes_commands_that_must_be_refused(universeel: Poli
     """An unauthorised actor and a missing criterion are tried too."""
     case = open_case(universeel)
     rule = universeel.transitions["opschalen-1-2"]
-    tried = [c for c in enumerate_commands(universeel, case.state) if isinstance(c, Escalate) and c.to == "fase2"]
+    tried = [
+        c
+        for c in enumerate_commands(universeel, case.state)
+        if isinstance(c, Escalate) and c.to == "fase2"
+    ]
     outsiders = [c for c in tried if not authorized(rule.deciders, c.actor, c.together, case.roles)]
     assert outsiders, "an unauthorised variant is enumerated"
     assert any(c.criteria == () for c in tried), "a variant without criteria is enumerated"
@@ -107,14 +115,24 @@ def test_without_refusals_every_transition_command_comes_from_a_decider(universe
     to_fase2(case)
     for command in enumerate_commands(universeel, case.state, refusals=False):
         if isinstance(command, Escalate):
-            rules = [r for r in universeel.transitions.values() if r.target_state == command.to and r.source_state in case.configuration]
-            assert any(authorized(r.deciders, command.actor, command.together, case.roles) for r in rules), command
+            rules = [
+                r
+                for r in universeel.transitions.values()
+                if r.target_state == command.to and r.source_state in case.configuration
+            ]
+            assert any(
+                authorized(r.deciders, command.actor, command.together, case.roles) for r in rules
+            ), command
 
 
 def test_fase4_offers_the_plan_for_fase3(universeel: Policy) -> None:
     case = open_case(universeel)
     calamity(case)
-    decisions = {(c.decision, c.actor) for c in enumerate_commands(universeel, case.state) if isinstance(c, RecordDecision)}
+    decisions = {
+        (c.decision, c.actor)
+        for c in enumerate_commands(universeel, case.state)
+        if isinstance(c, RecordDecision)
+    }
     assert ("fase3-plan", "veiligheidshuis") in decisions
 
 
@@ -151,7 +169,9 @@ def test_a_card_without_a_way_out_of_fase3_is_a_dead_end(test_policy: Load) -> N
 
 
 @pytest.mark.parametrize("card", ["universeel", "west_brabant"])
-def test_the_first_situations_keep_every_obligation(card: str, request: pytest.FixtureRequest) -> None:
+def test_the_first_situations_keep_every_obligation(
+    card: str, request: pytest.FixtureRequest
+) -> None:
     """Breadth first over the first 150 situations: every one keeps the card's invariants,
     and each is reached from an earlier one by one accepted command."""
     policy: Policy = request.getfixturevalue(card)
@@ -160,11 +180,11 @@ def test_the_first_situations_keep_every_obligation(card: str, request: pytest.F
     broken: list[str] = []
     tried: list[Command] = []
 
-    def visit(key: object, case: object, step: Step) -> None:
+    def visit(key: object, case: Case, step: Step) -> None:
         seen[key] = step
-        broken.extend(str(v) for inv in invariants for v in inv.violations(case))  # type: ignore[arg-type]
+        broken.extend(str(v) for inv in invariants for v in inv.violations(case))
 
-    def edge(key: object, outcome: Outcome, case: object) -> None:
+    def edge(key: object, outcome: Outcome, case: Case) -> None:
         tried.append(outcome.command)
 
     start = open_case(policy)

@@ -37,6 +37,8 @@ from regiekaart.guards import (
 from regiekaart.records import ActiveMeasure, CaseState, Facts
 from regiekaart.roles import target_configuration
 
+NO_FACTS = Facts()
+
 
 def _work(
     policy: Policy,
@@ -44,12 +46,13 @@ def _work(
     command: Command,
     configuration: Sequence[str],
     roles: Mapping[str, tuple[str, ...]],
-    facts: Facts = Facts(),
+    facts: Facts = NO_FACTS,
 ) -> Work:
     rule = policy.transitions[rule_id]
     before = CaseState(configuration=tuple(configuration), roles=dict(roles), facts=facts)
-    if facts.dominance is None and getattr(command, "dominance", None):
-        facts = attrs.evolve(facts, dominance=command.dominance)  # type: ignore[attr-defined]
+    dominance = getattr(command, "dominance", None)
+    if facts.dominance is None and dominance:
+        facts = attrs.evolve(facts, dominance=dominance)
     target = (
         frozenset(configuration)
         if rule.target_state is None
@@ -81,9 +84,21 @@ FASE2_ROLES = {
 
 def test_only_the_named_decider_may_decide(universeel: Policy) -> None:
     """§2.3.1: het wijkteam bepaalt of er wordt opgeschaald naar fase 2."""
-    ok = _work(universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte"]), FASE1, FASE1_ROLES)
+    ok = _work(
+        universeel,
+        "opschalen-1-2",
+        Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     assert deciders(universeel.transitions["opschalen-1-2"], ok) is None
-    wrong = _work(universeel, "opschalen-1-2", Escalate(actor="client", to="fase2", criteria=["hulpbehoefte"]), FASE1, FASE1_ROLES)
+    wrong = _work(
+        universeel,
+        "opschalen-1-2",
+        Escalate(actor="client", to="fase2", criteria=["hulpbehoefte"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     refusal = deciders(universeel.transitions["opschalen-1-2"], wrong)
     assert isinstance(refusal, NotAuthorized)
     assert refusal.rule == "opschalen-1-2"
@@ -92,14 +107,27 @@ def test_only_the_named_decider_may_decide(universeel: Policy) -> None:
 
 
 def test_deciders_together_fill_every_slot(universeel: Policy) -> None:
-    """§2.3.2: de casusregisseur is samen met de procesregisseur verantwoordelijk voor opschalen naar fase 3."""
+    """§2.3.2: de casusregisseur is samen met de procesregisseur verantwoordelijk voor
+    het opschalen naar fase 3."""
     rule = universeel.transitions["opschalen-2-3"]
-    alone = _work(universeel, "opschalen-2-3", Escalate(actor="wijkteam", to="fase3", criteria=["overlast"], dominance="zorg"), FASE2, FASE2_ROLES)
+    alone = _work(
+        universeel,
+        "opschalen-2-3",
+        Escalate(actor="wijkteam", to="fase3", criteria=["overlast"], dominance="zorg"),
+        FASE2,
+        FASE2_ROLES,
+    )
     assert isinstance(deciders(rule, alone), NotAuthorized)
     with_mass = _work(
         universeel,
         "opschalen-2-3",
-        Escalate(actor="wijkteam", together=["mass-oggz"], to="fase3", criteria=["overlast"], dominance="zorg"),
+        Escalate(
+            actor="wijkteam",
+            together=["mass-oggz"],
+            to="fase3",
+            criteria=["overlast"],
+            dominance="zorg",
+        ),
         FASE2,
         FASE2_ROLES,
     )
@@ -108,11 +136,19 @@ def test_deciders_together_fill_every_slot(universeel: Policy) -> None:
 
 def test_a_criterion_of_the_rule_must_be_invoked(universeel: Policy) -> None:
     rule = universeel.transitions["opschalen-1-2"]
-    none = _work(universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2"), FASE1, FASE1_ROLES)
+    none = _work(
+        universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2"), FASE1, FASE1_ROLES
+    )
     refusal = criteria(rule, none)
     assert isinstance(refusal, CriteriaNotMet)
     assert "hulpbehoefte, noodzaak-hulp" in str(refusal)
-    foreign = _work(universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte", "overlast"]), FASE1, FASE1_ROLES)
+    foreign = _work(
+        universeel,
+        "opschalen-1-2",
+        Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte", "overlast"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     refusal = criteria(rule, foreign)
     assert isinstance(refusal, CriteriaNotMet)
     assert "overlast is not a criterion of this step" in str(refusal)
@@ -120,7 +156,13 @@ def test_a_criterion_of_the_rule_must_be_invoked(universeel: Policy) -> None:
 
 def test_all_criteria_when_the_rule_says_all(universeel: Policy) -> None:
     rule = attrs.evolve(universeel.transitions["opschalen-1-2"], criteria_mode="all")
-    work = _work(universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte"]), FASE1, FASE1_ROLES)
+    work = _work(
+        universeel,
+        "opschalen-1-2",
+        Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     refusal = criteria(rule, work)
     assert isinstance(refusal, CriteriaNotMet)
     assert "missing: noodzaak-hulp" in str(refusal)
@@ -129,7 +171,13 @@ def test_all_criteria_when_the_rule_says_all(universeel: Policy) -> None:
 def test_a_rule_without_criteria_accepts_any(universeel: Policy) -> None:
     """Closing the case (§2.3.1) names no criteria; a reason in criteria does not block it."""
     rule = universeel.transitions["afsluiten"]
-    work = _work(universeel, "afsluiten", CloseCase(actor="wijkteam", criteria=["geen-overlast"]), FASE1, FASE1_ROLES)
+    work = _work(
+        universeel,
+        "afsluiten",
+        CloseCase(actor="wijkteam", criteria=["geen-overlast"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     assert rule.criteria_mode == "none"
     assert criteria(rule, work) is None
 
@@ -144,7 +192,9 @@ def test_leaving_fase4_requires_the_plan_for_fase3(universeel: Policy) -> None:
     assert isinstance(refusal, PreconditionNotMet)
     assert "requires fase3-plan first" in str(refusal)
     assert "Aanpak voor fase 3 gemaakt door het Veiligheidshuis (fase3-plan)" in str(refusal)
-    planned = _work(universeel, "afschalen-4-3", command, fase4, {}, Facts(flags=(("fase3-plan", "fase4"),)))
+    planned = _work(
+        universeel, "afschalen-4-3", command, fase4, {}, Facts(flags=(("fase3-plan", "fase4"),))
+    )
     assert preconditions(rule, planned) is None
 
 
@@ -152,7 +202,9 @@ def test_measures_in_force_keep_the_case_where_measures_apply(universeel: Policy
     rule = universeel.transitions["afschalen-2-1"]
     facts = Facts(measures=(ActiveMeasure(measure="ots", member="kind"),))
     command = Deescalate(actor="wijkteam", to="fase1", criteria=["veilige-huisvesting"])
-    work = _work(universeel, "afschalen-2-1", command, ("fase2", "fase2.gedwongen"), FASE2_ROLES, facts)
+    work = _work(
+        universeel, "afschalen-2-1", command, ("fase2", "fase2.gedwongen"), FASE2_ROLES, facts
+    )
     refusal = preconditions(rule, work)
     assert isinstance(refusal, PreconditionNotMet)
     assert "fase2, fase3, fase4" in str(refusal)
@@ -161,7 +213,9 @@ def test_measures_in_force_keep_the_case_where_measures_apply(universeel: Policy
 def test_fase3_needs_the_dominant_problem_named(universeel: Policy) -> None:
     """§2.3.2: de dominante problematiek bepaalt wie procesregie neemt."""
     rule = universeel.transitions["opschalen-2-3"]
-    command = Escalate(actor="wijkteam", together=["veilig-thuis"], to="fase3", criteria=["overlast"])
+    command = Escalate(
+        actor="wijkteam", together=["veilig-thuis"], to="fase3", criteria=["overlast"]
+    )
     refusal = dominance(rule, _work(universeel, "opschalen-2-3", command, FASE2, FASE2_ROLES))
     assert isinstance(refusal, CriteriaNotMet)
     assert "huiselijk-geweld, zorg, veiligheid, strafbaar-feit" in str(refusal)
@@ -188,10 +242,18 @@ def test_a_chosen_holder_must_be_eligible_in_the_target(universeel: Policy) -> N
 
 
 def test_a_role_limited_to_one_holder_refuses_two(universeel: Policy) -> None:
-    roles = {**universeel.roles, "casusregie": attrs.evolve(universeel.roles["casusregie"], max_holders=1)}
+    roles = {
+        **universeel.roles,
+        "casusregie": attrs.evolve(universeel.roles["casusregie"], max_holders=1),
+    }
     limited = attrs.evolve(universeel, roles=roles, id="een-casusregisseur")
     rule = limited.transitions["opschalen-1-2"]
-    command = Escalate(actor="wijkteam", to="fase2", criteria=["hulpbehoefte"], holders={"casusregie": ["cjg", "wijkteam"]})
+    command = Escalate(
+        actor="wijkteam",
+        to="fase2",
+        criteria=["hulpbehoefte"],
+        holders={"casusregie": ["cjg", "wijkteam"]},
+    )
     refusal = holders(rule, _work(limited, "opschalen-1-2", command, FASE1, FASE1_ROLES))
     assert isinstance(refusal, IneligibleHolder)
     assert "at most 1 holders" in str(refusal)
@@ -201,7 +263,13 @@ def test_a_required_role_without_a_holder_is_refused(west_brabant: Policy) -> No
     """West-Brabant (§2.1): the procesregisseur of fase 3 under veiligheid dominance is
     the Zorg- en Veiligheidshuis of the werkgebied, which must be named."""
     rule = west_brabant.transitions["opschalen-2-3"]
-    command = Escalate(actor="wijkteam", together=["zvh-baronie"], to="fase3", criteria=["overlast"], dominance="veiligheid")
+    command = Escalate(
+        actor="wijkteam",
+        together=["zvh-baronie"],
+        to="fase3",
+        criteria=["overlast"],
+        dominance="veiligheid",
+    )
     refusal = holders(rule, _work(west_brabant, "opschalen-2-3", command, FASE2, FASE2_ROLES))
     assert isinstance(refusal, HolderRequired)
     assert "procesregie needs a holder" in str(refusal)
@@ -211,18 +279,36 @@ def test_a_required_role_without_a_holder_is_refused(west_brabant: Policy) -> No
 
 def test_a_change_within_fase2_projects_its_own_roles(universeel: Policy) -> None:
     rule = universeel.transitions["opschalen-binnen-2"]
-    command = ChangeLevel(actor="wijkteam", direction="up", criteria=["veiligheidszaak"], holders={"procesregie": ["mass-oggz"]})
-    assert holders(rule, _work(universeel, "opschalen-binnen-2", command, FASE2, FASE2_ROLES)) is None
+    command = ChangeLevel(
+        actor="wijkteam",
+        direction="up",
+        criteria=["veiligheidszaak"],
+        holders={"procesregie": ["mass-oggz"]},
+    )
+    assert (
+        holders(rule, _work(universeel, "opschalen-binnen-2", command, FASE2, FASE2_ROLES)) is None
+    )
     wrong = attrs.evolve(command, holders={"procesregie": ["veiligheidshuis"]})
-    assert isinstance(holders(rule, _work(universeel, "opschalen-binnen-2", wrong, FASE2, FASE2_ROLES)), IneligibleHolder)
+    assert isinstance(
+        holders(rule, _work(universeel, "opschalen-binnen-2", wrong, FASE2, FASE2_ROLES)),
+        IneligibleHolder,
+    )
 
 
 def test_the_decider_is_the_first_reason_given(universeel: Policy) -> None:
     """An outsider without criteria hears that it may not decide, not which criteria."""
     assert GUARDS[0] is deciders
     rule = universeel.transitions["opschalen-1-2"]
-    work = _work(universeel, "opschalen-1-2", Escalate(actor="client", to="fase2"), FASE1, FASE1_ROLES)
+    work = _work(
+        universeel, "opschalen-1-2", Escalate(actor="client", to="fase2"), FASE1, FASE1_ROLES
+    )
     assert isinstance(criteria(rule, work), CriteriaNotMet)
     assert isinstance(first_refusal(rule, work), NotAuthorized)
-    ok = _work(universeel, "opschalen-1-2", Escalate(actor="wijkteam", to="fase2", criteria=["noodzaak-hulp"]), FASE1, FASE1_ROLES)
+    ok = _work(
+        universeel,
+        "opschalen-1-2",
+        Escalate(actor="wijkteam", to="fase2", criteria=["noodzaak-hulp"]),
+        FASE1,
+        FASE1_ROLES,
+    )
     assert first_refusal(rule, ok) is None

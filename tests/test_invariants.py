@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import attrs
 import pytest
+
 from case_stories import (
     back_to_fase3,
     calamity,
@@ -21,7 +22,6 @@ from case_stories import (
     to_fase2,
     to_fase3,
 )
-
 from regiekaart import Case, CloseCase, Deescalate, Escalate, Inform, Policy
 from regiekaart import invariants as invariants_module
 from regiekaart.invariants import (
@@ -66,7 +66,9 @@ def test_the_universal_card_declares_the_eleven_obligations(universeel: Policy) 
 
 
 @pytest.mark.parametrize("card", ["universeel", "west_brabant"])
-def test_every_obligation_holds_through_a_whole_story(card: str, request: pytest.FixtureRequest) -> None:
+def test_every_obligation_holds_through_a_whole_story(
+    card: str, request: pytest.FixtureRequest
+) -> None:
     policy: Policy = request.getfixturevalue(card)
     case = open_case(policy)
     zvh = "veiligheidshuis" if "veiligheidshuis" in policy.parties else "zvh-baronie"
@@ -77,7 +79,9 @@ def test_every_obligation_holds_through_a_whole_story(card: str, request: pytest
         reclassering,
         lambda c: to_fase3(c, dominance="huiselijk-geweld"),
         lambda c: c.apply(Inform(actor="veilig-thuis", recipient="ambtenaar-oov")),
-        lambda c: c.apply(Escalate(actor="ambtenaar-oov", to="fase4", criteria=["dreigende-onrust"])),
+        lambda c: c.apply(
+            Escalate(actor="ambtenaar-oov", to="fase4", criteria=["dreigende-onrust"])
+        ),
         lambda c: plan_fase3(c, by=zvh),
         lambda c: back_to_fase3(c, procesregie=[zvh]),
     ):
@@ -123,7 +127,9 @@ def test_regions_active_catches_fase4_with_one_track(test_policy: Load) -> None:
     assert "regions_active" in _failing(case)["procesregie-fase3-fase4"]
 
 
-def test_informed_on_entry_catches_fase3_under_veilig_thuis_without_informing(test_policy: Load) -> None:
+def test_informed_on_entry_catches_fase3_under_veilig_thuis_without_informing(
+    test_policy: Load,
+) -> None:
     """§2.3.3: neemt Veilig Thuis de regie, dan worden ambtenaar OOV en wethouder geïnformeerd."""
     case = open_case(test_policy("oov-niet-geinformeerd"))
     to_fase2(case)
@@ -133,7 +139,9 @@ def test_informed_on_entry_catches_fase3_under_veilig_thuis_without_informing(te
     assert "without informing ambtenaar-oov, wethouder" in detail
 
 
-def test_deciders_respected_catches_a_step_by_someone_else(universeel: Policy, test_policy: Load) -> None:
+def test_deciders_respected_catches_a_step_by_someone_else(
+    universeel: Policy, test_policy: Load
+) -> None:
     """§2.3.1: het wijkteam bepaalt of er wordt opgeschaald — a log in which the client
     escalated breaks the universal card's decider rule."""
     case = open_case(test_policy("opschalen-door-client"))
@@ -225,7 +233,9 @@ def test_a_host_registers_its_own_check_kind(
 
     kind = invariants_module.CHECKS["max_events"]
     assert kind.doc == "The case has at most ``count`` events."
-    own = Invariant(id="kort", title="Korte casus", source="lokaal", checks=(("max_events", {"count": 2}),))
+    own = Invariant(
+        id="kort", title="Korte casus", source="lokaal", checks=(("max_events", {"count": 2}),)
+    )
     case = open_case(universeel)
     to_fase2(case)
     assert violations(case, [own]) == []
@@ -247,9 +257,9 @@ def test_check_parameters_are_validated(universeel: Policy) -> None:
         "role_held needs parameter 'role' (role)",
         "role_held needs parameter 'in' (states)",
     ]
-    assert CHECKS["holders_include"].validate(universeel, {"role": "procesregie", "parties": "ambtenaar-oov", "in": ["fase4"]}) == [
-        "parties must be a list"
-    ]
+    assert CHECKS["holders_include"].validate(
+        universeel, {"role": "procesregie", "parties": "ambtenaar-oov", "in": ["fase4"]}
+    ) == ["parties must be a list"]
 
 
 def test_a_closed_case_needs_no_way_back(universeel: Policy) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from case_stories import MACHINES, POLICIES
 
+from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, PolicyError, load_policy, policy_schema
 from regiekaart.loader import locate
 
@@ -61,10 +61,13 @@ def test_west_brabant_lists_what_it_changes_and_nothing_it_inherits(west_brabant
 
 def test_an_inherited_rule_keeps_the_location_in_the_universal_card(west_brabant: Policy) -> None:
     file, line = locate(west_brabant.sources, "transitions.afschalen-4-3.requires")
-    assert file is not None and file.endswith("universeel.yaml")
-    assert line is not None and line > 1
+    assert file is not None
+    assert file.endswith("universeel.yaml")
+    assert line is not None
+    assert line > 1
     file, line = locate(west_brabant.sources, "agreements.convenant-pshi.phases")
-    assert file is not None and file.endswith("west-brabant.yaml")
+    assert file is not None
+    assert file.endswith("west-brabant.yaml")
 
 
 def test_loading_twice_gives_the_same_digest(west_brabant: Policy) -> None:
@@ -84,7 +87,8 @@ def test_the_schema_ships_with_the_package() -> None:
 
 def test_a_yaml_syntax_error_names_the_file_and_line() -> None:
     error = _error("yaml-syntax-error")
-    assert error.file is not None and error.file.endswith("yaml-syntax-error.yaml")
+    assert error.file is not None
+    assert error.file.endswith("yaml-syntax-error.yaml")
     assert error.line == 10
     assert "YAML syntax error" in error.message
     assert str(error).startswith(f"{error.file}:10")
@@ -98,7 +102,8 @@ def test_a_duplicate_key_is_not_silently_overwritten() -> None:
 
 def test_an_unknown_party_names_the_cell_and_the_known_parties() -> None:
     error = _error("unknown-party")
-    assert error.file is not None and error.file.endswith("unknown-party.yaml")
+    assert error.file is not None
+    assert error.file.endswith("unknown-party.yaml")
     assert (error.line, error.path) == (10, "phases.fase3.roles.procesregie.holders[0]")
     assert "unknown party 'veiligheidhuis'" in error.message
     assert "veiligheidshuis" in error.message

@@ -7,6 +7,9 @@ handreiking puts them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
 import pytest
 
@@ -69,7 +72,7 @@ def test_the_policy_is_immutable(universeel: Policy) -> None:
 def test_every_rule_cites_its_source(card: str, request: pytest.FixtureRequest) -> None:
     """Every rule carries its section of the handreiking so reports can cite it."""
     policy: Policy = request.getfixturevalue(card)
-    collections = {
+    collections: dict[str, Mapping[str, Any]] = {
         "transitions": policy.transitions,
         "criteria": policy.criteria,
         "measures": policy.measures,
@@ -81,7 +84,12 @@ def test_every_rule_cites_its_source(card: str, request: pytest.FixtureRequest) 
         "prohibitions": policy.prohibitions,
         "agreements": policy.agreements,
     }
-    missing = [f"{name}.{key}" for name, items in collections.items() for key, item in items.items() if not item.source]
+    missing = [
+        f"{name}.{key}"
+        for name, items in collections.items()
+        for key, item in items.items()
+        if not item.source
+    ]
     cells = [
         f"{state.id}.{role}"
         for state in policy.states.values()
@@ -142,7 +150,9 @@ def test_west_brabant_has_a_zorg_en_veiligheidshuis_per_werkgebied(west_brabant:
     assert procesregie.holders == (), "which huis depends on the werkgebied: no default"
     assert west_brabant.decisions["fase3-plan"].by == (("zvh-baronie",), ("zvh-markiezaten",))
     assert "procesregie" not in west_brabant.dominance["veiligheid"].roles
-    assert west_brabant.dominance["veiligheid"].roles["bestuurlijk_verantwoordelijk"] == ("burgemeester",)
+    assert west_brabant.dominance["veiligheid"].roles["bestuurlijk_verantwoordelijk"] == (
+        "burgemeester",
+    )
 
 
 def test_west_brabant_places_the_pshi_at_ggd_west_brabant(west_brabant: Policy) -> None:

@@ -53,25 +53,38 @@ def test_depth_counts_nesting(universeel: Policy) -> None:
 
 def test_the_commands_choice_comes_first(universeel: Policy) -> None:
     cell = universeel.states["fase2.vrijwillig"].roles["casusregie"]
-    chosen = resolve_cell(universeel, cell, ("client",), Facts(), {"casusregie": ("cjg",)}, {"casusregie": ("wijkteam",)})
+    chosen = resolve_cell(
+        universeel,
+        cell,
+        ("client",),
+        Facts(),
+        {"casusregie": ("cjg",)},
+        {"casusregie": ("wijkteam",)},
+    )
     assert chosen == ("cjg",)
 
 
 def test_then_the_transitions_assignment(universeel: Policy) -> None:
     """§2.3.1: opschalen to fase 2 puts casusregie at the wijkteam."""
     cell = universeel.states["fase2.vrijwillig"].roles["casusregie"]
-    assert resolve_cell(universeel, cell, ("client",), Facts(), {}, {"casusregie": ("wijkteam",)}) == ("wijkteam",)
+    assert resolve_cell(
+        universeel, cell, ("client",), Facts(), {}, {"casusregie": ("wijkteam",)}
+    ) == ("wijkteam",)
 
 
 def test_an_ineligible_assignment_falls_through(universeel: Policy) -> None:
     cell = universeel.states["fase3.vrijwillig"].roles["casusregie"]
-    assert resolve_cell(universeel, cell, ("cjg",), Facts(), {}, {"casusregie": ("client",)}) == ("cjg",)
+    assert resolve_cell(universeel, cell, ("cjg",), Facts(), {}, {"casusregie": ("client",)}) == (
+        "cjg",
+    )
 
 
 def test_the_measures_give_casusregie_in_the_gedwongen_kader(universeel: Policy) -> None:
     """§2.3: jeugd → gecertificeerde instelling; volwassenen → Reclassering."""
     cell = universeel.states["fase2.gedwongen"].roles["casusregie"]
-    assert resolve_cell(universeel, cell, ("wijkteam",), OTS, {}, {}) == ("gecertificeerde-instelling",)
+    assert resolve_cell(universeel, cell, ("wijkteam",), OTS, {}, {}) == (
+        "gecertificeerde-instelling",
+    )
     assert resolve_cell(universeel, cell, ("wijkteam",), TWO_MEASURES, {}, {}) == (
         "gecertificeerde-instelling",
         "reclassering",
@@ -87,7 +100,9 @@ def test_the_dominance_gives_procesregie_in_fase3(universeel: Policy) -> None:
         ("veiligheid", "veiligheidshuis"),
     ):
         facts = Facts(dominance=dominance)
-        assert resolve_cell(universeel, cell, ("gemeentelijk-procesregisseur",), facts, {}, {}) == (holder,)
+        assert resolve_cell(universeel, cell, ("gemeentelijk-procesregisseur",), facts, {}, {}) == (
+            holder,
+        )
 
 
 def test_a_current_eligible_holder_is_kept(universeel: Policy) -> None:
@@ -95,7 +110,9 @@ def test_a_current_eligible_holder_is_kept(universeel: Policy) -> None:
     assert resolve_cell(universeel, cell, ("gemeentelijk-procesregisseur",), Facts(), {}, {}) == (
         "gemeentelijk-procesregisseur",
     )
-    assert resolve_cell(universeel, cell, ("ambtenaar-oov",), Facts(), {}, {}) == ("veiligheidshuis",)
+    assert resolve_cell(universeel, cell, ("ambtenaar-oov",), Facts(), {}, {}) == (
+        "veiligheidshuis",
+    )
 
 
 def test_a_cell_that_does_not_keep_takes_its_default(universeel: Policy) -> None:
@@ -112,7 +129,10 @@ def test_an_optional_role_is_only_held_when_chosen_or_kept(universeel: Policy) -
 
 
 def test_entering_a_state_releases_a_role_its_cell_leaves_empty(universeel: Policy) -> None:
-    roles = {"procesregie": ("veiligheidshuis",), "casusregie": ("wijkteam",)}
+    roles: dict[str, tuple[str, ...]] = {
+        "procesregie": ("veiligheidshuis",),
+        "casusregie": ("wijkteam",),
+    }
     enter_state(universeel, "fase2", roles, Facts(), {}, {})
     assert "procesregie" not in roles, "procesregie verdwijnt wanneer het kan (§2.3.2)"
 
@@ -141,7 +161,12 @@ def test_projection_enters_outer_states_first(universeel: Policy) -> None:
 def test_a_change_within_a_phase_releases_then_assigns(universeel: Policy) -> None:
     roles = {"casusregie": ("wijkteam",), "procesregie": ("mass-oggz",)}
     assert apply_change(roles, ["procesregie"], {}, {}) == {"casusregie": ("wijkteam",)}
-    assert apply_change(roles, [], {"procesregie": ("gemeentelijk-procesregisseur",)}, {"procesregie": ("veilig-thuis",)}) == {
+    assert apply_change(
+        roles,
+        [],
+        {"procesregie": ("gemeentelijk-procesregisseur",)},
+        {"procesregie": ("veilig-thuis",)},
+    ) == {
         "casusregie": ("wijkteam",),
         "procesregie": ("veilig-thuis",),
     }

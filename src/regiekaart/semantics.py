@@ -265,5 +265,5 @@ def _check_agreements(policy: Policy, problems: _Problems) -> None:
             if phase not in phases:
                 problems.add(
                     ("agreements", agreement.id, "phases", index),
-                    f"unknown phase {phase!r} (an agreement applies in phases: {', '.join(phases)})",
+                    f"unknown phase {phase!r} (agreements apply in phases: {', '.join(phases)})",
                 )

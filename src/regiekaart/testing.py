@@ -14,33 +14,46 @@ builds that test from the policy alone; one short file in the host's suite runs 
     Gemeente.TestCase.settings = settings(max_examples=300, derandomize=True, deadline=None)
     TestGemeente = Gemeente.TestCase
 
+Each example starts from a situation the card reaches (a short story by the card's own
+deciders, mostly opschalen, so that fase 3 and 4 are tested as often as fase 1 and 2),
+then applies commands drawn five ways: the commands the situation explorer lists for the
+situation (allowed ones and the refusals beside them), allowed ones with a holder the
+target cell admits, listed ones with one part replaced (actor, co-deciders, criteria,
+holders, dominance), any command of any type at any moment, and commands naming a
+party, criterion, phase, role, measure, member, decision or activity the card does not
+know (which must be refused as invalid, never crash).
+
 After every step the test checks every invariant of the policy (and the host's extra
 ones), that a refused command left the case's snapshot exactly as it was and names the
-configuration it was refused in, that the live case and a case restored from the
-previous snapshot answer the command identically, that restoring the new snapshot gives
-the same snapshot, and that the command produced exactly one structlog event with the
-case id and without the command's free-text reason.
+configuration it was refused in, that a case restored from the previous snapshot answers
+the command exactly as the live case did, that restoring the new snapshot gives the same
+snapshot (after a refusal the snapshot is the one already restored), and that the command
+produced exactly one structlog event with the case id and without the command's
+free-text reason.
 
-Checks that search the state space (``path_to``: "from every situation there is a way
-back to fase 1") cost far more than a step — about twenty milliseconds against a
-fraction of one — so they run at the end of every example (teardown), and additionally
-every ``reach_every`` steps when that is set. The end of the example also replays the
-event log from the start and compares the result with the live case.
+Checks that search the state space (``path_to``: "vanuit elke situatie een weg terug naar
+fase 1") dominate the cost: a step with all its checks takes a few milliseconds, a search
+from a situation not met before from tens of milliseconds to seconds (the search remembers
+what it proved, so the cost falls during a run). They therefore run at the end of every
+example (teardown), and additionally every ``reach_every`` steps when that is set. The
+end of the example also replays the event log from the start and compares the result
+with the live case.
 
 Hypothesis is imported only here: install the ``testing`` extra (``regiekaart[testing]``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import attrs
-from hypothesis import settings as Settings
+import hypothesis
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     rule,
     run_state_machine_as_test,
@@ -69,6 +82,7 @@ from .errors import CaseClosed, CommandRefused, InvalidCommand
 from .explore import default_household, enumerate_commands
 from .invariants import Invariant, Violation, invariants_for, violations
 from .policy import Policy
+from .roles import target_configuration
 
 __all__ = [
     "SEARCH_CHECKS",
@@ -175,7 +189,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
             self.shadow = restored
         return refusal
 
-    def _check_log(self, logs: list[dict[str, Any]], command: Command) -> None:
+    def _check_log(self, logs: Sequence[MutableMapping[str, Any]], command: Command) -> None:
         if not self.check_logs:
             return
         assert len(logs) == 1, f"{command!r} gave {len(logs)} log events, not one"
@@ -230,7 +244,8 @@ class PolicyStateMachine(RuleBasedStateMachine):
         if part == "holders":
             if not data.draw(st.booleans()):
                 return {}
-            return {data.draw(draws.role): tuple(data.draw(draws.holders))}
+            role = data.draw(draws.role)
+            return {role: tuple(data.draw(draws.holders[role]))}
         return _REASON.format(self.steps)
 
     def _common(self, data: st.DataObject) -> dict[str, Any]:
@@ -271,20 +286,10 @@ class PolicyStateMachine(RuleBasedStateMachine):
         """A command that names something the policy does not know."""
         draws = self._draws()
         unknown = data.draw(draws.unknown)
-        common = self._common(data)
         flaw = data.draw(draws.flaw)
-        if flaw in ("actor", "together", "criterion", "role", "holder", "no-holders"):
-            base = self._vocabulary(data)
-            if flaw == "actor":
-                return attrs.evolve(base, actor=unknown)
-            if flaw == "together":
-                return attrs.evolve(base, together=(*base.together, unknown))
-            if flaw == "criterion":
-                return attrs.evolve(base, criteria=(*base.criteria, unknown))
-            if flaw == "role":
-                return attrs.evolve(base, holders={unknown: (common["actor"],)})
-            role = data.draw(draws.role)
-            return attrs.evolve(base, holders={role: (unknown,) if flaw == "holder" else ()})
+        if flaw in _FLAWED_PARTS:
+            return self._flawed_part(data, flaw, unknown)
+        common = self._common(data)
         if flaw == "phase":
             return Escalate(to=unknown, **common)
         if flaw == "dominance":
@@ -294,13 +299,26 @@ class PolicyStateMachine(RuleBasedStateMachine):
         if flaw == "member":
             measure = data.draw(draws.measure) if self.policy.measures else unknown
             return EndMeasure(measure=measure, member=unknown, **common)
-        if flaw == "decision":
-            return RecordDecision(decision=unknown, **common)
-        if flaw == "activity":
-            return Signal(activity=unknown, **common)
-        if flaw == "appoint":
-            return Appoint(role=unknown, **common)
-        return Inform(recipient=unknown, **common)
+        named: dict[str, Command] = {
+            "decision": RecordDecision(decision=unknown, **common),
+            "activity": Signal(activity=unknown, **common),
+            "appoint": Appoint(role=unknown, **common),
+        }
+        return named.get(flaw) or Inform(recipient=unknown, **common)
+
+    def _flawed_part(self, data: st.DataObject, flaw: str, unknown: str) -> Command:
+        """Any command with one common part naming something unknown."""
+        base = self._vocabulary(data)
+        if flaw == "actor":
+            return attrs.evolve(base, actor=unknown)
+        if flaw == "together":
+            return attrs.evolve(base, together=(*base.together, unknown))
+        if flaw == "criterion":
+            return attrs.evolve(base, criteria=(*base.criteria, unknown))
+        if flaw == "role":
+            return attrs.evolve(base, holders={unknown: (base.actor,)})
+        role = data.draw(self._draws().role)
+        return attrs.evolve(base, holders={role: (unknown,) if flaw == "holder" else ()})
 
     def _member(self, data: st.DataObject) -> str:
         members = [m.id for m in self.case.state.members]
@@ -308,14 +326,63 @@ class PolicyStateMachine(RuleBasedStateMachine):
 
     # -- the rules -----------------------------------------------------------------------
 
+    @initialize(data=st.data())
+    def story_so_far(self, data: st.DataObject) -> None:
+        """Start from a situation the card reaches: up to six steps by the card's own
+        deciders, mostly opschalen and other moves across the card, so that the rules
+        below also run deep in fase 3 and 4 and not only near the start."""
+        for _ in range(data.draw(st.integers(min_value=0, max_value=6))):
+            candidates = enumerate_commands(self.policy, self.case.state, refusals=False)
+            up = [c for c in candidates if isinstance(c, Escalate)]
+            moves = [c for c in candidates if isinstance(c, _MOVES)]
+            choice = data.draw(st.integers(0, 3))
+            pool = (up if choice == 0 else moves if choice == 1 else candidates) or candidates
+            if not pool:
+                return
+            self._apply(attrs.evolve(_pick(data, pool), reason=_REASON.format(self.steps)))
+
     @rule(data=st.data())
     def card_command(self, data: st.DataObject) -> None:
         """A command the card suggests here: allowed ones and the refusals beside them."""
         candidates = enumerate_commands(self.policy, self.case.state)
         if not candidates:
             return
-        command = data.draw(st.sampled_from(candidates))
+        self._apply(attrs.evolve(_pick(data, candidates), reason=_REASON.format(self.steps)))
+
+    @rule(data=st.data())
+    def allowed_command(self, data: st.DataObject) -> None:
+        """A command by the card's own deciders, often with a holder the target cell
+        admits: the way deeper into the card and into its holder choices."""
+        candidates = enumerate_commands(self.policy, self.case.state, refusals=False)
+        if not candidates:
+            return
+        command = _pick(data, candidates)
+        cells = self._target_cells(command)
+        change_holder: bool = bool(cells) and data.draw(st.booleans())
+        if change_holder:
+            role = data.draw(st.sampled_from(sorted(cells)))
+            holder = data.draw(st.sampled_from(cells[role]))
+            command = attrs.evolve(command, holders={role: (holder,)})
         self._apply(attrs.evolve(command, reason=_REASON.format(self.steps)))
+
+    def _target_cells(self, command: Command) -> dict[str, list[str]]:
+        """Role → the parties its cell admits where ``command`` leads."""
+        policy, state = self.policy, self.case.state
+        if isinstance(command, Escalate | Deescalate) and command.to in policy.states:
+            facts = state.facts
+            if command.dominance is not None:
+                facts = attrs.evolve(facts, dominance=command.dominance)
+            active = target_configuration(policy, command.to, facts)
+        elif isinstance(command, ChangeLevel | Appoint):
+            active = frozenset(state.configuration)
+        else:
+            return {}
+        cells = {role: policy.role_cell(active, role) for role in policy.roles}
+        return {
+            role: sorted(cell.eligible_set)
+            for role, cell in cells.items()
+            if cell and cell.eligible_set
+        }
 
     @rule(data=st.data())
     def perturbed_command(self, data: st.DataObject) -> None:
@@ -324,7 +391,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         candidates = enumerate_commands(self.policy, self.case.state)
         if not candidates:
             return
-        command = data.draw(st.sampled_from(candidates))
+        command = _pick(data, candidates)
         part = data.draw(self._draws().perturb)
         if part == "dominance":
             if not isinstance(command, Escalate | Deescalate):
@@ -379,6 +446,29 @@ class PolicyStateMachine(RuleBasedStateMachine):
         assert replayed.snapshot() == self.case.snapshot(), "replaying the log gave another case"
 
 
+def _pick(data: st.DataObject, candidates: Sequence[Command]) -> Command:
+    """One of ``candidates``: first what to do (the command type and where to), then how.
+
+    The explorer lists a step once per holder choice; drawing among the steps first
+    keeps a step with many holder choices (the calamity into fase 4) from crowding out
+    the others.
+    """
+    groups: dict[tuple[object, ...], list[Command]] = {}
+    for command in candidates:
+        key = (command.type, *(getattr(command, f, None) for f in _WHAT))
+        groups.setdefault(key, []).append(command)
+    keys = list(groups)
+    chosen = groups[keys[data.draw(st.integers(0, len(keys) - 1))]]
+    return chosen[data.draw(st.integers(0, len(chosen) - 1))]
+
+
+_DIRECTIONS: tuple[Literal["up", "down"], ...] = ("up", "down")
+
+_WHAT = ("to", "direction", "decision", "measure", "member", "role", "recipient")
+
+_MOVES = (Escalate, Deescalate, ChangeLevel, RecordDecision)
+"""Commands that move the case across the card (a decision may be what a move needs)."""
+
 _PARTS = ("actor", "together", "criteria", "holders", "reason")
 
 
@@ -388,7 +478,8 @@ class _Draws:
 
     party: st.SearchStrategy[str]
     parties: st.SearchStrategy[list[str]]
-    holders: st.SearchStrategy[list[str]]
+    holders: Mapping[str, st.SearchStrategy[list[str]]]
+    """Per role: parties some cell of the card admits for it, or any party."""
     criteria: st.SearchStrategy[list[str]]
     role: st.SearchStrategy[str]
     state: st.SearchStrategy[str]
@@ -396,7 +487,7 @@ class _Draws:
     measure: st.SearchStrategy[str]
     decision: st.SearchStrategy[str]
     kind: st.SearchStrategy[str]
-    direction: st.SearchStrategy[str]
+    direction: st.SearchStrategy[Literal["up", "down"]]
     flaw: st.SearchStrategy[str]
     perturb: st.SearchStrategy[str]
     unknown: st.SearchStrategy[str]
@@ -415,7 +506,10 @@ def _draws_for(policy: Policy) -> _Draws:
     made = _Draws(
         party=party,
         parties=st.lists(party, max_size=2, unique=True),
-        holders=st.lists(party, min_size=1, max_size=2, unique=True),
+        holders={
+            role: st.lists(_admitted(policy, role) | party, min_size=1, max_size=2, unique=True)
+            for role in policy.roles
+        },
         criteria=st.lists(st.sampled_from(criteria), max_size=2, unique=True)
         if criteria
         else st.just([]),
@@ -427,13 +521,27 @@ def _draws_for(policy: Policy) -> _Draws:
         measure=st.sampled_from(sorted(policy.measures) or [_UNKNOWN + "maatregel"]),
         decision=st.sampled_from(sorted(policy.decisions) or [_UNKNOWN + "besluit"]),
         kind=st.sampled_from(sorted(_KINDS)),
-        direction=st.sampled_from(["up", "down"]),
+        direction=st.sampled_from(_DIRECTIONS),
         flaw=st.sampled_from(sorted(_FLAWS)),
         perturb=st.sampled_from(["actor", "together", "criteria", "holders", "dominance"]),
         unknown=st.sampled_from([_UNKNOWN + s for s in ("x", "partij", "fase9", "rol")]),
     )
     _DRAWS[key] = made
     return made
+
+
+def _admitted(policy: Policy, role: str) -> st.SearchStrategy[str]:
+    """The parties any cell of the card admits for ``role`` (so that holder choices are
+    often plausible and reach the card's corners), or any party if none is named."""
+    admitted = sorted(
+        {
+            p
+            for state in policy.states.values()
+            if role in state.roles
+            for p in state.roles[role].eligible_set
+        }
+    )
+    return st.sampled_from(admitted) if admitted else st.sampled_from(sorted(policy.parties))
 
 
 _KINDS = frozenset(
@@ -453,6 +561,7 @@ _KINDS = frozenset(
         "close",
     }
 )
+_FLAWED_PARTS = frozenset({"actor", "together", "criterion", "role", "holder", "no-holders"})
 _FLAWS = frozenset(
     {
         "actor",
@@ -498,7 +607,9 @@ def policy_state_machine(
     """
     ids = [p for p in policy.parties if p.startswith(_UNKNOWN)]
     if ids:
-        raise ValueError(f"party ids starting with {_UNKNOWN!r} clash with the test's unknown ids: {ids}")
+        raise ValueError(
+            f"party ids starting with {_UNKNOWN!r} clash with the test's unknown ids: {ids}"
+        )
     if opened_by is None:
         professionals = [p.id for p in policy.parties.values() if p.kind == "professional"]
         opened_by = (professionals or list(policy.parties))[0]
@@ -519,10 +630,10 @@ def policy_state_machine(
 def run_policy_state_machine(
     policy: Policy,
     *,
-    settings: Settings | None = None,
+    settings: hypothesis.settings | None = None,
     extra_invariants: Sequence[Invariant] = (),
     members: Sequence[Member] | None = None,
 ) -> None:
     """Build and run the state machine of ``policy`` once, as a plain function call."""
     machine = policy_state_machine(policy, extra_invariants=extra_invariants, members=members)
-    run_state_machine_as_test(machine, settings=settings or Settings(deadline=None))
+    run_state_machine_as_test(machine, settings=settings or hypothesis.settings(deadline=None))

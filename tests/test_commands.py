@@ -1,0 +1,117 @@
+"""Commands as immutable values, and their tagged JSON form.
+
+A host sends commands from its own forms and queues; a scenario file writes them as
+YAML. Both need a lossless, tagged plain form and a clear error for one that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import attrs
+import pytest
+
+from regiekaart import (
+    Appoint,
+    ChangeLevel,
+    CloseCase,
+    Command,
+    Deescalate,
+    EndMeasure,
+    Escalate,
+    ImposeMeasure,
+    Inform,
+    Melding,
+    Member,
+    OpenCase,
+    RecordAdvice,
+    RecordDecision,
+    Signal,
+    structure_command,
+    unstructure_command,
+)
+from regiekaart.commands import COMMAND_TYPES
+
+EXAMPLES: list[Command] = [
+    OpenCase(actor="wijkteam", members=(Member(id="kind", group="jeugd"),)),
+    Signal(actor="naasten", activity="signaal"),
+    Escalate(
+        actor="wijkteam",
+        together=["veilig-thuis"],
+        to="fase3",
+        criteria=["huiselijk-geweld"],
+        dominance="huiselijk-geweld",
+        holders={"casusregie": ["cjg"]},
+        reason="afstemming in het MDO",
+    ),
+    Deescalate(actor="burgemeester", to="fase3", criteria=["gevaar-onder-controle"]),
+    ChangeLevel(actor="wijkteam", direction="up", criteria=["complexere-problematiek"]),
+    ImposeMeasure(actor="kinderrechter", measure="ots", member="kind"),
+    EndMeasure(actor="kinderrechter", measure="ots", member="kind"),
+    RecordAdvice(actor="wijkteam", adviser="raad-kinderbescherming"),
+    Melding(actor="zorgaanbieder", to="veilig-thuis"),
+    Inform(actor="veilig-thuis", recipient="ambtenaar-oov", about="oov-en-wethouder-informeren"),
+    RecordDecision(actor="veiligheidshuis", decision="fase3-plan"),
+    Appoint(
+        actor="wijkteam", role="behandelregie", holders={"behandelregie": ["regiebehandelaar"]}
+    ),
+    CloseCase(actor="wijkteam"),
+]
+
+
+def test_every_command_type_has_an_example() -> None:
+    assert {type(c) for c in EXAMPLES} == set(COMMAND_TYPES.values())
+    assert set(COMMAND_TYPES) == {c.type for c in EXAMPLES}
+
+
+@pytest.mark.parametrize("command", EXAMPLES, ids=[c.type for c in EXAMPLES])
+def test_a_command_survives_its_json_form(command: Command) -> None:
+    data = unstructure_command(command)
+    assert data["type"] == command.type
+    again = structure_command(json.loads(json.dumps(data)))
+    assert again == command
+    assert type(again) is type(command)
+
+
+def test_lists_and_single_values_become_tuples() -> None:
+    """A scenario may write ``criteria: overlast``; the command keeps a tuple."""
+    command = Escalate(
+        actor="wijkteam", to="fase2", criteria="hulpbehoefte", holders={"casusregie": "cjg"}
+    )
+    assert command.criteria == ("hulpbehoefte",)
+    assert command.holders == {"casusregie": ("cjg",)}
+    assert Escalate(actor="wijkteam", to="fase2", together=None).together == ()
+
+
+def test_the_actor_and_its_co_deciders_are_the_parties() -> None:
+    command = Escalate(actor="wijkteam", together=["veilig-thuis", "mass-oggz"], to="fase3")
+    assert command.parties == ("wijkteam", "veilig-thuis", "mass-oggz")
+
+
+def test_commands_are_immutable_and_keyword_only() -> None:
+    command = CloseCase(actor="wijkteam")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        command.actor = "client"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        CloseCase("wijkteam")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"type": "opschalen", "actor": "wijkteam"},
+            "unknown command type 'opschalen' (known: advice",
+        ),
+        ({"actor": "wijkteam"}, "unknown command type None"),
+        (
+            {"type": "escalate", "actor": "wijkteam"},
+            "command escalate: required field missing @ $.to",
+        ),
+        ({"type": "close", "actor": "wijkteam", "kleur": "rood"}, "extra fields found (kleur)"),
+    ],
+)
+def test_a_wrong_command_form_is_a_clear_value_error(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        structure_command(data)
