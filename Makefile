@@ -1,6 +1,8 @@
 # regiekaart: set up, run the main job, test.
 #
-#   make demo    set up .venv and run the main job (validate the cards, show one, play the scenarios)
+#   make demo    set up .venv and run the main job (validate the cards, show one, play the scenarios,
+#                simulate West-Brabant and write the report)
+#   make docs    regenerate the rendered West-Brabant card under docs/
 #   make test    set up .venv and run the whole test suite, with branch coverage
 #   make lint    ruff on the code, mypy --strict on src/
 #   make bench   the runtime benchmark (not part of the tests)
@@ -21,7 +23,7 @@ PYTEST_ARGS ?=
 DEMO_PACKAGES := graphviz
 TEST_PACKAGES := graphviz postgresql chromium chromium-driver
 
-.PHONY: help demo test lint bench system clean
+.PHONY: help demo docs test lint bench system clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -39,6 +41,12 @@ demo: $(STAMP)
 	$(BIN)/regiekaart validate machines/*.yaml
 	$(BIN)/regiekaart show machines/west-brabant.yaml
 	$(BIN)/regiekaart run examples/scenarios/*.yaml
+	$(BIN)/regiekaart simulate examples/simulations/west-brabant.yaml --out out/simulation --report out/simulation/report.html
+	@echo "simulation report: $(CURDIR)/out/simulation/report.html"
+
+docs: $(STAMP)
+	$(BIN)/regiekaart render machines/west-brabant.yaml -f html -o docs/regiekaart-west-brabant.html
+	$(BIN)/regiekaart render machines/west-brabant.yaml -f png -o docs/regiekaart-west-brabant.png
 
 test: $(STAMP) system
 	@$(BIN)/coverage erase
@@ -51,6 +59,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_case.py
+	$(BIN)/python benchmarks/bench_simulate.py
+	scripts/with-postgres $(BIN)/python benchmarks/bench_store.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.*
