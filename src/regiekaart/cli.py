@@ -255,6 +255,9 @@ def _mount_subapps(root: typer.Typer) -> None:
     from .simulate.cli import register as register_simulate
 
     register_simulate(root)
+    from .verify.cli import register as register_verify
+
+    register_verify(root)
     # <<< sub-apps
 
 

@@ -1,0 +1,176 @@
+"""``regiekaart verify`` and ``regiekaart diff``: the command-line skin over this package.
+
+Exit codes: 0 when every obligation holds (verify) or nothing changed in behaviour
+(diff is informative: 0 unless ``--fail-on-change``), 1 when an obligation is violated or
+not proven (a bound hit without ``--allow-bound``), 2 for input that cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from ..errors import PolicyError
+from ..explore import Scope
+from ..loader import load_policy
+from ..policy import Policy
+from .diff import diff_policies, render_diff
+from .report import extra_invariants, render, verify_policy
+
+BAD_INPUT = 2
+FAILED = 1
+
+HoldersOption = Annotated[
+    str,
+    typer.Option(
+        "--holders",
+        help="Holder choices tried: none, deciding (roles some rule reads) or all.",
+    ),
+]
+
+MeasureOrderOption = Annotated[
+    bool,
+    typer.Option(
+        "--measure-order",
+        help="Tell situations apart by the order measures were imposed in (needed only "
+        "when a host check reads the order of role holders).",
+    ),
+]
+
+
+def _load(path: Path) -> Policy:
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        Console(stderr=True, highlight=False).print(Text(str(error), style="red"), soft_wrap=True)
+        raise typer.Exit(BAD_INPUT) from None
+
+
+def _scope(holders: str, refusals: bool, measure_order: bool = False) -> Scope:
+    if holders not in ("none", "deciding", "all"):
+        Console(stderr=True).print(
+            Text(f"--holders must be none, deciding or all, not {holders!r}", style="red")
+        )
+        raise typer.Exit(BAD_INPUT)
+    chosen: Literal["none", "deciding", "all"] = holders  # type: ignore[assignment]
+    return Scope(refusals=refusals, holders=chosen, measure_order=measure_order)
+
+
+def verify(
+    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    max_states: Annotated[
+        int, typer.Option("--max-states", help="Stop after this many situations.")
+    ] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    examples: Annotated[
+        int,
+        typer.Option(
+            "--examples", help="Hypothesis examples for the seeded stateful run (0: skip)."
+        ),
+    ] = 25,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write each counterexample as a scenario file here."),
+    ] = None,
+    invariants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--invariants", help="Host invariants as package.module:attribute (repeatable)."
+        ),
+    ] = None,
+    allow_bound: Annotated[
+        bool,
+        typer.Option(
+            "--allow-bound", help="Exit 0 when nothing is violated but the bound was hit."
+        ),
+    ] = False,
+    holders: HoldersOption = "deciding",
+    refusals: Annotated[
+        bool,
+        typer.Option("--refusals/--no-refusals", help="Also try commands that must be refused."),
+    ] = True,
+    measure_order: MeasureOrderOption = False,
+) -> None:
+    """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
+    loaded = _load(policy)
+    scope = _scope(holders, refusals, measure_order)
+    try:
+        extra = extra_invariants(invariants or [])
+    except ValueError as error:
+        Console(stderr=True).print(Text(str(error), style="red"), soft_wrap=True)
+        raise typer.Exit(BAD_INPUT) from None
+    console = Console(stderr=True, highlight=False)
+    with Progress(
+        TextColumn("[bold]exploring[/bold] {task.fields[policy]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("situations · {task.fields[tried]} commands"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("explore", total=max_states, policy=loaded.id, tried=0)
+
+        def progress(found: int, tried: int) -> None:
+            bar.update(task, completed=found, tried=tried)
+
+        report = verify_policy(
+            loaded,
+            policy,
+            max_states=max_states,
+            scope=scope,
+            extra=extra,
+            examples=examples,
+            out=out,
+            progress=progress,
+        )
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(render(report))
+    bound_only = not report.violated and report.exploration.bound_hit
+    if report.passed or (bound_only and allow_bound):
+        return
+    raise typer.Exit(FAILED)
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The policy as it is (YAML).")],
+    new: Annotated[Path, typer.Argument(help="The proposed policy (YAML).")],
+    max_states: Annotated[
+        int, typer.Option("--max-states", help="Stop each exploration after this many situations.")
+    ] = 20_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    holders: HoldersOption = "deciding",
+    refusals: Annotated[bool, typer.Option("--refusals/--no-refusals")] = True,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Behaviour differences shown per direction.")
+    ] = 10,
+    measure_order: MeasureOrderOption = False,
+) -> None:
+    """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
+    before, after = _load(old), _load(new)
+    result = diff_policies(
+        before,
+        after,
+        scope=_scope(holders, refusals, measure_order),
+        max_states=max_states,
+        limit=limit,
+    )
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(render_diff(result))
+
+
+def register(root: typer.Typer) -> None:
+    """Mount ``verify`` and ``diff`` on the root command."""
+    root.command("verify")(verify)
+    root.command("diff")(diff)

@@ -1,0 +1,384 @@
+"""What a policy change changes: on the card, and in what a case may do.
+
+The card diff compares the two policies as data: role cells per phase and sub-state
+(default holders, eligible parties, who appoints), transitions (added, removed, and
+their deciders, criteria and requirements), criteria texts, measures and dominance
+options. The behaviour diff explores both policies with the same scope from the same
+household and, in every situation both reach, compares the outcome of every command
+either policy suggests there: a command one accepts and the other refuses is a
+behaviour change, reported with the shortest story to it. Invariants that hold under
+the old card and fail under the new one come with the new card's counterexample.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from structlog.testing import capture_logs
+
+from ..commands import Command, structure_command, unstructure_command
+from ..explore import (
+    Outcome,
+    Scope,
+    SituationKey,
+    Step,
+    case_at,
+    relevant_facts,
+    situation_key,
+    try_command,
+)
+from ..policy import Policy
+from ..records import CaseState, Event
+from .counterexample import describe_command, tell
+from .exhaustive import VERIFY_SCOPE, Exploration, explore
+
+
+@attrs.frozen
+class Change:
+    """One difference on the card: what, where, before and after (as plain data)."""
+
+    kind: str
+    """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``."""
+    where: str
+    what: str
+    old: Any = None
+    new: Any = None
+
+
+@attrs.frozen
+class BehaviourChange:
+    """A command accepted under one policy and refused under the other, in one situation."""
+
+    accepted_by: str
+    """``old`` or ``new``: which policy accepts it."""
+    command: dict[str, Any]
+    rule: str
+    refusal: str
+    """Refusal class and message under the other policy."""
+    trace: tuple[str, ...]
+    """The shortest story: the steps to the situation and the command itself, in words."""
+    length: int
+
+
+@attrs.frozen
+class InvariantChange:
+    """An obligation that held under the old policy and fails under the new one."""
+
+    check: str
+    title: str
+    source: str
+    detail: str
+    trace: tuple[str, ...]
+
+
+@attrs.define
+class PolicyDiff:
+    """The card changes and the behaviour changes between two policies."""
+
+    old: Policy
+    new: Policy
+    card: list[Change]
+    behaviour: list[BehaviourChange]
+    invariants: list[InvariantChange]
+    compared: int
+    """Situations both policies reach, in which every command was compared."""
+    old_run: Exploration
+    new_run: Exploration
+
+    @property
+    def bound_hit(self) -> bool:
+        """Either exploration stopped at the bound: the behaviour diff may be incomplete."""
+        return self.old_run.bound_hit or self.new_run.bound_hit
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON-able data (``regiekaart diff --json``)."""
+        return {
+            "old": {"id": self.old.id, "version": self.old.version, "digest": self.old.digest},
+            "new": {"id": self.new.id, "version": self.new.version, "digest": self.new.digest},
+            "card": [attrs.asdict(c) for c in self.card],
+            "behaviour": [attrs.asdict(b) for b in self.behaviour],
+            "invariants": [attrs.asdict(i) for i in self.invariants],
+            "situations_compared": self.compared,
+            "bound_hit": self.bound_hit,
+            "situations": {"old": self.old_run.situations, "new": self.new_run.situations},
+        }
+
+
+# -- the card --------------------------------------------------------------------------------
+
+
+def card_changes(old: Policy, new: Policy) -> list[Change]:
+    """Every difference between the two cards, as data, in a stable order."""
+    out: list[Change] = []
+    out.extend(
+        _keyed("party", old.parties, new.parties, lambda p: {"name": p.name, "kind": p.kind})
+    )
+    for sid in _union(old.states, new.states):
+        a, b = old.states.get(sid), new.states.get(sid)
+        if a is None or b is None:
+            out.append(Change("state", sid, "added" if a is None else "removed"))
+            continue
+        for role in _union(a.roles, b.roles):
+            ca, cb = a.roles.get(role), b.roles.get(role)
+            before = _cell(ca) if ca is not None else None
+            after = _cell(cb) if cb is not None else None
+            if before != after:
+                out.append(Change("role", f"{sid}.{role}", _what(before, after), before, after))
+    out.extend(_keyed("transition", old.transitions, new.transitions, _rule))
+    out.extend(_keyed("criterion", old.criteria, new.criteria, lambda c: c.text))
+    out.extend(
+        _keyed(
+            "measure",
+            old.measures,
+            new.measures,
+            lambda m: {
+                "title": m.title,
+                "group": m.group,
+                "imposed_by": list(m.imposed_by),
+                "ended_by": list(m.ended_by),
+                "casusregie": list(m.casusregie),
+            },
+        )
+    )
+    out.extend(
+        _keyed(
+            "dominance",
+            old.dominance,
+            new.dominance,
+            lambda d: {role: list(h) for role, h in sorted(d.roles.items())},
+        )
+    )
+    return out
+
+
+def _union(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    return [*a, *(k for k in b if k not in a)]
+
+
+def _what(before: Any, after: Any) -> str:
+    if before is None:
+        return "added"
+    if after is None:
+        return "removed"
+    fields = [k for k in before if before[k] != after.get(k)] if isinstance(before, dict) else []
+    return "changed: " + ", ".join(fields) if fields else "changed"
+
+
+def _keyed(kind: str, old: Mapping[str, Any], new: Mapping[str, Any], view: Any) -> list[Change]:
+    out = []
+    for key in _union(old, new):
+        before = view(old[key]) if key in old else None
+        after = view(new[key]) if key in new else None
+        if before != after:
+            out.append(Change(kind, key, _what(before, after), before, after))
+    return out
+
+
+def _cell(cell: Any) -> dict[str, Any]:
+    return {
+        "holders": list(cell.holders),
+        "eligible": list(cell.eligible),
+        "appoint": [list(g) for g in cell.appoint],
+        "from_measures": cell.from_measures,
+        "from_dominance": cell.from_dominance,
+        "optional": cell.optional,
+        "keep": cell.keep,
+    }
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    return {
+        "kind": rule.kind,
+        "from": rule.source_state,
+        "to": rule.target_state,
+        "deciders": [list(g) for g in rule.deciders],
+        "criteria": list(rule.criteria),
+        "criteria_mode": rule.criteria_mode,
+        "requires": list(rule.requires),
+        "assign": {role: list(h) for role, h in sorted(rule.assign.items())},
+    }
+
+
+# -- behaviour -------------------------------------------------------------------------------
+
+
+@attrs.define
+class _Graph:
+    """What one exploration saw, under keys both explorations share."""
+
+    policy: Policy
+    facts: frozenset[str]
+    common: dict[SituationKey, SituationKey] = attrs.field(factory=dict)
+    """bfs key → shared key."""
+    states: dict[SituationKey, CaseState] = attrs.field(factory=dict)
+    paths: dict[SituationKey, tuple[Event, ...]] = attrs.field(factory=dict)
+    outcomes: dict[SituationKey, dict[str, Outcome]] = attrs.field(factory=dict)
+
+    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
+        shared = situation_key(live.state, obligations=True, facts=self.facts)
+        self.common[key] = shared
+        if shared not in self.states:
+            self.states[shared] = live.state
+            self.paths[shared] = live.events[1:]
+
+    def edge(self, key: SituationKey, outcome: Outcome, live: Any) -> None:
+        shared = self.common[key]
+        name = _command_id(outcome.command)
+        self.outcomes.setdefault(shared, {}).setdefault(name, outcome)
+
+
+def _command_id(command: Command) -> str:
+    data = unstructure_command(command)
+    data.pop("reason", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def diff_policies(
+    old: Policy,
+    new: Policy,
+    *,
+    scope: Scope = VERIFY_SCOPE,
+    max_states: int = 20_000,
+    limit: int = 10,
+) -> PolicyDiff:
+    """Compare two policies on the card and in behaviour (both explored with ``scope``)."""
+    facts = relevant_facts(old) | relevant_facts(new)
+    graphs = (_Graph(old, facts), _Graph(new, facts))
+    runs = [
+        explore(g.policy, scope=scope, max_states=max_states, on_visit=g.visit, on_edge=g.edge)
+        for g in graphs
+    ]
+    behaviour, compared = _behaviour(*graphs, limit=limit)
+    invariants = []
+    for check, title, source in runs[1].checks():
+        # Under a bound, "held" means: not violated anywhere OLD's exploration reached.
+        if runs[0].status(check) != "violated" and runs[1].status(check) == "violated":
+            found = runs[1].findings_for(check)[0]
+            invariants.append(
+                InvariantChange(
+                    check,
+                    title,
+                    source or found.source,
+                    found.detail,
+                    tuple(tell(new, found.trace)),
+                )
+            )
+    return PolicyDiff(
+        old, new, card_changes(old, new), behaviour, invariants, compared, runs[0], runs[1]
+    )
+
+
+def _behaviour(old: _Graph, new: _Graph, *, limit: int) -> tuple[list[BehaviourChange], int]:
+    shared = [key for key in old.states if key in new.states]
+    found: dict[str, list[BehaviourChange]] = {"old": [], "new": []}
+    with capture_logs():
+        for key in shared:
+            names = {*old.outcomes.get(key, {}), *new.outcomes.get(key, {})}
+            for name in sorted(names):
+                a = _outcome(old, key, name)
+                b = _outcome(new, key, name)
+                if (a.event is None) == (b.event is None):
+                    continue
+                side, graph, other = ("old", old, b) if a.event is not None else ("new", new, a)
+                accepted = a if a.event is not None else b
+                assert accepted.event is not None
+                assert other.refusal is not None
+                path = graph.paths[key]
+                last = describe_command(graph.policy, accepted.command, accepted.event.rule)
+                story = (*tell(graph.policy, path), f"{len(path) + 1}. {last}")
+                found[side].append(
+                    BehaviourChange(
+                        accepted_by=side,
+                        command=unstructure_command(accepted.command),
+                        rule=accepted.event.rule,
+                        refusal=f"{type(other.refusal).__name__}: {other.refusal}",
+                        trace=story,
+                        length=len(path) + 1,
+                    )
+                )
+    out: list[BehaviourChange] = []
+    for side in ("old", "new"):
+        out.extend(sorted(found[side], key=lambda c: (c.length, c.rule))[:limit])
+    return out, len(shared)
+
+
+def _outcome(graph: _Graph, key: SituationKey, name: str) -> Outcome:
+    """The outcome of command ``name`` in situation ``key`` under ``graph``'s policy
+    (tried now on a live case if that exploration did not suggest the command)."""
+    known = graph.outcomes.get(key, {}).get(name)
+    if known is not None:
+        return known
+    command = structure_command(json.loads(name))
+    outcome = try_command(case_at(graph.policy, graph.states[key], ()), command)
+    graph.outcomes.setdefault(key, {})[name] = outcome
+    return outcome
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def render_diff(result: PolicyDiff) -> RenderableType:
+    """The terminal report: card changes, behaviour changes both ways, broken invariants."""
+    parts: list[RenderableType] = [
+        Text(
+            f"{result.old.id} {result.old.version} → {result.new.id} {result.new.version}",
+            style="bold",
+        )
+    ]
+    table = Table(title="Card changes")
+    for column in ("kind", "where", "what", "old", "new"):
+        table.add_column(column)
+    for change in result.card:
+        table.add_row(
+            change.kind, change.where, change.what, _short(change.old), _short(change.new)
+        )
+    parts.append(table if result.card else Text("No changes on the card."))
+    parts.append(
+        Text(
+            f"\nBehaviour: {result.compared} situations reached under both cards compared "
+            f"({result.old_run.situations} old, {result.new_run.situations} new)."
+        )
+    )
+    if result.bound_hit:
+        parts.append(
+            Text("A bound was hit: behaviour changes beyond it are not shown.", style="yellow")
+        )
+    for side, label in (
+        ("old", "accepted by OLD, refused by NEW"),
+        ("new", "accepted by NEW, refused by OLD"),
+    ):
+        shown = [c for c in result.behaviour if c.accepted_by == side]
+        parts.append(Text(f"\n{label}: {len(shown) or 'none'}", style="bold"))
+        for item in shown:
+            parts.extend(Text(f"  {line}") for line in item.trace)
+            parts.append(Text(f"    refused: {item.refusal}", style="red"))
+    if result.invariants:
+        parts.append(
+            Text("\nObligations that held under OLD and fail under NEW:", style="bold red")
+        )
+        for broken in result.invariants:
+            parts.append(
+                Text(f"  ✗ {broken.title} ({broken.source}): {broken.detail}", style="red")
+            )
+            parts.extend(Text(f"    {line}") for line in broken.trace)
+    else:
+        parts.append(Text("\nNo obligation that held under OLD fails under NEW.", style="green"))
+    return Group(*parts)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return ""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def changed_ids(changes: Iterable[Change]) -> set[tuple[str, str]]:
+    """(kind, where) of every card change: handy for tests and hosts."""
+    return {(c.kind, c.where) for c in changes}
