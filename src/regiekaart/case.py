@@ -168,7 +168,11 @@ class Case:
             state = structure_state(snapshot["state"])
             events = [structure_event(e) for e in snapshot["log"]]
         except (KeyError, ValueError, TypeError, cattrs.BaseValidationError) as exc:
-            detail = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, cattrs.BaseValidationError) else str(exc)
+            detail = (
+                "; ".join(cattrs.transform_error(exc))
+                if isinstance(exc, cattrs.BaseValidationError)
+                else str(exc)
+            )
             raise SnapshotMismatch(f"the snapshot is malformed: {detail}") from None
         problems = fit_problems(policy, state)
         if problems:
