@@ -151,12 +151,7 @@ def _refusals(result: SimulationResult) -> str:
 
 
 def _differences(difference: dict[str, dict[str, float]], other: str) -> str:
-    keys = [
-        k
-        for k in difference
-        if k.startswith(("households at horizon/", "mean caseload/casusregie/"))
-        or k.startswith("mean caseload/procesregie/")
-    ]
+    keys = [k for k in difference if k.startswith(("households at horizon/", "mean caseload/"))]
     keys = [k for k in keys if difference[k]["mean"] or difference[k]["high"]]
     figure, axes = _figure(9.0, 0.35 * max(4, len(keys)) + 1)
     means = [difference[k]["mean"] for k in keys]
