@@ -21,7 +21,7 @@ from statemachine.io import create_machine_class_from_definition
 
 from . import roles
 from .errors import PolicyError
-from .guards import GUARDS, Guard, Work
+from .guards import Work, first_refusal
 from .policy import Policy, StateDef, TransitionRule
 
 IMPOSE_EVENT = "impose_measure"
@@ -66,12 +66,20 @@ class CompiledPolicy:
         chart.current_state_value = values if len(values) > 1 else next(iter(values))
 
 
-def _guard(guard: Guard, rule: TransitionRule) -> Callable[..., bool]:
-    def cond(model: ChartModel) -> bool:
-        assert model.work is not None
-        return guard(rule, model.work) is None
+def _guard(rule: TransitionRule) -> Callable[..., bool]:
+    """One condition running every guard of :data:`~regiekaart.guards.GUARDS` in order.
 
-    cond.__name__ = f"{guard.__name__}_{_ident(rule.id)}"
+    One callback rather than one per guard: the library calls each condition through
+    its dependency-injection adapter, and a chart tries a transition hundreds of
+    thousands of times in an exhaustive exploration.
+    """
+
+    def cond(model: ChartModel) -> bool:
+        work = model.work
+        assert work is not None
+        return first_refusal(rule, work) is None
+
+    cond.__name__ = f"guards_{_ident(rule.id)}"
     return cond
 
 
@@ -154,7 +162,7 @@ def _add_rules(
 ) -> None:
     """Every transition of the card, guarded by the rule's guards."""
     for rule in policy.transitions.values():
-        transition: Spec = {"cond": [_guard(guard, rule) for guard in GUARDS]}
+        transition: Spec = {"cond": [_guard(rule)]}
         if rule.target_state is None:
             transition["target"] = None
             transition["on"] = [_change(rule)]

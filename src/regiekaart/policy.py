@@ -273,6 +273,11 @@ class Policy:
     description: str = ""
     digest: str = ""
     """A hash of the resolved content, recorded on snapshots and simulation runs."""
+    _cells: dict[tuple[frozenset[str], str], RoleCell | None] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False, hash=False
+    )
+    """Memo of :meth:`role_cell`: the policy is immutable, and the runtime, the guards and
+    the checks ask the same question for every command."""
 
     def phases(self) -> list[StateDef]:
         """The columns of the card, in their order."""
@@ -306,6 +311,10 @@ class Policy:
 
     def role_cell(self, active: frozenset[str], role: str) -> RoleCell | None:
         """The cell that governs ``role`` under the active states (innermost wins)."""
+        try:
+            return self._cells[active, role]
+        except KeyError:
+            pass
         best: RoleCell | None = None
         best_depth = -1
         for state_id in active:
@@ -313,6 +322,7 @@ class Policy:
             cell = self.states[state_id].roles.get(role)
             if cell is not None and depth > best_depth:
                 best, best_depth = cell, depth
+        self._cells[active, role] = best
         return best
 
     def party_kind(self, party: str) -> str:
