@@ -12,7 +12,8 @@ runtime. Verification and the simulation kernel both stand on this one module.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import attrs
@@ -196,6 +197,17 @@ def measure_representatives(policy: Policy) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+def dominance_representatives(policy: Policy) -> tuple[str, ...]:
+    """One dominance option per class of options that assign the same holders to the same
+    roles: which of them a case names changes no role, so the others lead to the same
+    situations under another name."""
+    seen: dict[tuple[object, ...], str] = {}
+    for option in policy.dominance.values():
+        signature = tuple(sorted(option.roles.items()))
+        seen.setdefault(signature, option.id)
+    return tuple(seen.values())
+
+
 def default_household(policy: Policy) -> tuple[Member, ...]:
     """One member of every group the policy knows: enough to try every measure."""
     return tuple(Member(id=f"{group}-1", group=group) for group in policy.member_groups)
@@ -277,6 +289,10 @@ class Scope:
     holders: Literal["none", "deciding", "all"] = "deciding"
     criteria: Literal["first", "each"] = "first"
     measures: Literal["representatives", "all"] = "representatives"
+    dominance: Literal["representatives", "all"] = "representatives"
+    """Name one dominance option per class of options with the same roles
+    (:func:`dominance_representatives`); ``"all"`` names each. Like the measures'
+    representatives this assumes no check reads which option of a class was named."""
     records: bool = False
     """Also try signals, advice and meldingen (they change no situation)."""
     obligations: bool = False
@@ -310,7 +326,12 @@ def transition_commands(
     if rule.target_state is not None and any(
         s.id in policy.dominance_in for s in policy.ancestors(rule.target_state)
     ):
-        dominances = [*policy.dominance, None]
+        named = (
+            dominance_representatives(policy)
+            if scope.dominance == "representatives"
+            else tuple(policy.dominance)
+        )
+        dominances = [*named, None]
     only = None if scope.holders == "all" else deciding_roles(policy)
     variants = [{}] if scope.holders == "none" else _holder_variants(policy, rule, state, only)
     for actor, together in authorised[:1]:
@@ -490,13 +511,31 @@ def try_command(case: Any, command: Command) -> Outcome:
     return Outcome(command=command, event=event, target=situation_key(case.state))
 
 
+class PathClock:
+    """The explorer's clock: the n-th event of every path is recorded at the same time,
+    however many commands were tried before it, so a story reads the same whichever
+    process (or order) found it."""
+
+    START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    STEP = timedelta(hours=1)
+
+    def __init__(self) -> None:
+        self.case: Any = None
+
+    def __call__(self) -> datetime:
+        seq = self.case.version if self.case is not None else 0
+        return self.START + self.STEP * seq
+
+
 def case_at(policy: Policy, state: CaseState, events: tuple[Event, ...] = ()) -> Any:
     """A live case in ``state`` (with ``events`` as its log) to try commands on."""
     from .case import Case
     from .chart import compile_policy
-    from .clock import StepClock
 
-    return Case(compile_policy(policy), "explore", StepClock(), state, list(events))
+    clock = PathClock()
+    case = Case(compile_policy(policy), "explore", clock, state, list(events))
+    clock.case = case
+    return case
 
 
 _REACH_CACHE: dict[tuple[str, str, str], dict[SituationKey, bool]] = {}
@@ -553,6 +592,39 @@ def _reach(policy: Policy, start: CaseState, target: str, max_states: int, scope
 CommandSource = Callable[[Policy, CaseState], Iterable[Command]]
 """Which commands to try in a situation (default: :func:`enumerate_commands`)."""
 
+Examine = Callable[[SituationKey, CaseState, Outcome, Any], Any]
+"""Runs beside the case after each command tried: ``(key, state before, outcome, case
+after)``. In a parallel search it runs in a worker process, so what it returns must
+pickle; that note reaches ``tally`` in the process that keeps the graph."""
+
+
+@attrs.frozen
+class Tried:
+    """One command tried in a situation, as the graph keeps it.
+
+    Compact on purpose: in a parallel search one of these crosses from a worker process
+    for every command tried, so it carries the accepted rule and the target situation,
+    not the event or the refusal.
+    """
+
+    accepted: bool
+    rule: str
+    """The rule of the accepted event ("" when refused or when no rule applies)."""
+    target: SituationKey | None
+    note: Any = None
+    """What :data:`Examine` returned for this command."""
+
+
+@attrs.frozen
+class Reached:
+    """A situation as a parallel search hands it to ``visit``: the state and the
+    shortest log into it (the serial search hands the live case, which has the same
+    attributes)."""
+
+    state: CaseState
+    events: tuple[Event, ...]
+    closed: bool
+
 
 def bfs(
     policy: Policy,
@@ -560,51 +632,53 @@ def bfs(
     *,
     visit: Callable[[SituationKey, Any, Step], None] | None = None,
     edge: Callable[[SituationKey, Outcome, Any], None] | None = None,
+    examine: Examine | None = None,
+    tally: Callable[[SituationKey, Tried], None] | None = None,
     commands: CommandSource | None = None,
     scope: Scope = Scope(),
     keep_log: bool = True,
     max_states: int = 100_000,
+    workers: int = 1,
 ) -> dict[SituationKey, Step]:
     """Breadth-first over every situation reachable from the case ``start``.
 
     ``visit(key, case, step)`` is called once per new situation, with a live case whose
     log is the shortest path to it (when ``keep_log``); ``edge(key, outcome, case)`` once
-    per command tried, ``case`` being the case after the command. ``commands`` replaces
-    the policy's enumeration (the simulation tries only what a scenario attempts). Stops
-    (without error) after ``max_states`` situations: compare the result's size to it.
+    per command tried, ``case`` being the case after the command. ``examine`` and
+    ``tally`` split that per-command work in two: ``examine`` next to the case,
+    ``tally(key, tried)`` in this process, in the same order as ``edge`` would be
+    called. ``commands`` replaces the policy's enumeration (the simulation tries only
+    what a scenario attempts). Stops (without error) after ``max_states`` situations:
+    compare the result's size to it.
+
+    ``workers > 1`` expands each breadth-first level in that many forked processes
+    (see :func:`_parallel_bfs`); ``edge`` needs the live case and so only runs serially.
     """
-    facts = relevant_facts(policy)
-
-    def source(state: CaseState) -> Iterable[Command]:
-        if commands is not None:
-            return commands(policy, state)
-        return enumerate_commands(policy, state, scope=scope)
-
-    first = situation_key(
-        start.state, facts=facts, obligations=scope.obligations, measure_order=scope.measure_order
-    )
+    expand = _Expander(policy, scope, commands, examine, keep_log)
+    if workers > 1 and _can_fork():
+        if edge is not None:
+            raise ValueError("a parallel search reports commands through examine and tally")
+        return _parallel_bfs(expand, start, visit, tally, max_states, workers)
+    first = expand.key(start.state)
     steps: dict[SituationKey, Step] = {first: Step(parent=None, command=None, depth=0)}
     start_events = start.events if keep_log else ()
     queue: deque[tuple[SituationKey, CaseState, tuple[Event, ...]]] = deque(
         [(first, start.state, start_events)]
     )
-    case = case_at(policy, start.state, start_events)
+    case = expand.case = case_at(policy, start.state, start_events)
     if visit is not None:
         visit(first, case, steps[first])
     while queue:
         key, state, events = queue.popleft()
         case.reset(state, events)
-        for command in source(state):
+        for command in expand.source(state):
             outcome = try_command(case, command)
             if outcome.event is not None:
-                outcome.target = situation_key(
-                    case.state,
-                    facts=facts,
-                    obligations=scope.obligations,
-                    measure_order=scope.measure_order,
-                )
+                outcome.target = expand.key(case.state)
             if edge is not None:
                 edge(key, outcome, case)
+            if tally is not None:
+                tally(key, expand.tried(key, state, outcome, case))
             if outcome.event is None:
                 continue
             target = outcome.target
@@ -616,4 +690,153 @@ def bfs(
                 if visit is not None:
                     visit(target, case, step)
             case.reset(state, events)
+    return steps
+
+
+class _Expander:
+    """Expands situations: the part of the search that runs wherever the case runs."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        scope: Scope,
+        commands: CommandSource | None,
+        examine: Examine | None,
+        keep_log: bool,
+    ) -> None:
+        self.policy = policy
+        self.scope = scope
+        self.commands = commands
+        self.examine = examine
+        self.keep_log = keep_log
+        self.facts = relevant_facts(policy)
+        self.case: Any = None
+        self.sent: set[SituationKey] = set()
+        """Situations whose state this worker has already sent (parallel search)."""
+
+    def key(self, state: CaseState) -> SituationKey:
+        scope = self.scope
+        return situation_key(
+            state,
+            facts=self.facts,
+            obligations=scope.obligations,
+            measure_order=scope.measure_order,
+        )
+
+    def source(self, state: CaseState) -> Iterable[Command]:
+        if self.commands is not None:
+            return self.commands(self.policy, state)
+        return enumerate_commands(self.policy, state, scope=self.scope)
+
+    def tried(self, key: SituationKey, state: CaseState, outcome: Outcome, case: Any) -> Tried:
+        note = self.examine(key, state, outcome, case) if self.examine is not None else None
+        event = outcome.event
+        if event is None:
+            return Tried(accepted=False, rule="", target=None, note=note)
+        return Tried(accepted=True, rule=event.rule, target=outcome.target, note=note)
+
+    def expand(self, chunk: Sequence[_Frontier]) -> list[list[_Result]]:
+        """Every command tried in each situation of ``chunk``, with the state (and the
+        log) of each target this worker has not sent before.
+
+        A worker takes its chunks in the order they were handed out, so when it has
+        sent a situation before, the process keeping the graph has already registered
+        it from the first way in — the same first way in a serial search finds.
+        """
+        if self.case is None:
+            first = chunk[0]
+            self.case = case_at(self.policy, first[1], first[2])
+        case = self.case
+        out: list[list[_Result]] = []
+        for key, state, events in chunk:
+            self.sent.add(key)
+            case.reset(state, events)
+            results: list[_Result] = []
+            for command in self.source(state):
+                outcome = try_command(case, command)
+                if outcome.event is not None:
+                    outcome.target = self.key(case.state)
+                tried = self.tried(key, state, outcome, case)
+                found: _Found | None = None
+                if tried.accepted:
+                    if tried.target not in self.sent:
+                        self.sent.add(tried.target)
+                        logged = case.events if self.keep_log else ()
+                        found = (command, case.state, logged, case.closed)
+                    case.reset(state, events)
+                results.append((tried, found))
+            out.append(results)
+        return out
+
+
+_Frontier = tuple[SituationKey, CaseState, tuple[Event, ...]]
+_Found = tuple[Command, CaseState, tuple[Event, ...], bool]
+_Result = tuple[Tried, "_Found | None"]
+
+_WORKER: _Expander | None = None
+"""The expander a forked worker inherits from the process that starts the search."""
+
+
+def _expand_in_worker(chunk: Sequence[_Frontier]) -> list[list[_Result]]:
+    assert _WORKER is not None
+    return _WORKER.expand(chunk)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _parallel_bfs(
+    expander: _Expander,
+    start: Any,
+    visit: Callable[[SituationKey, Any, Step], None] | None,
+    tally: Callable[[SituationKey, Tried], None] | None,
+    max_states: int,
+    workers: int,
+) -> dict[SituationKey, Step]:
+    """:func:`bfs`, one breadth-first level at a time, each level split over ``workers``
+    forked processes.
+
+    The situations, their first ways in, the order of ``visit`` and ``tally`` calls and
+    so every shortest story are those of the serial search: chunks are handed out and
+    their results taken back in frontier order. Workers are forked (not spawned) so
+    they share the compiled chart and every check a host registered, and nothing but
+    situations and compact results crosses between processes.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER
+    first = expander.key(start.state)
+    steps: dict[SituationKey, Step] = {first: Step(parent=None, command=None, depth=0)}
+    start_events = start.events if expander.keep_log else ()
+    if visit is not None:
+        visit(first, start, steps[first])
+    level: list[_Frontier] = [(first, start.state, start_events)]
+    _WORKER = expander
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            while level:
+                size = max(1, min(64, -(-len(level) // (workers * 4))))
+                chunks = [level[i : i + size] for i in range(0, len(level), size)]
+                following: list[_Frontier] = []
+                for chunk, results in zip(chunks, pool.map(_expand_in_worker, chunks), strict=True):
+                    for (key, _, _), tried_here in zip(chunk, results, strict=True):
+                        for tried, found in tried_here:
+                            if tally is not None:
+                                tally(key, tried)
+                            target = tried.target
+                            if found is None or target in steps or len(steps) >= max_states:
+                                continue
+                            command, state, events, closed = found
+                            step = Step(parent=key, command=command, depth=steps[key].depth + 1)
+                            steps[target] = step
+                            following.append((target, state, events))
+                            if visit is not None:
+                                visit(target, Reached(state, events, closed), step)
+                level = following
+    finally:
+        _WORKER = None
     return steps

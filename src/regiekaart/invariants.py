@@ -14,7 +14,7 @@ same invariants serve the property tests, the verifier and a host's own monitori
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -53,6 +53,12 @@ class CheckKind:
     params: Mapping[str, ParamType]
     optional: tuple[str, ...] = ()
     doc: str = ""
+    reads: Literal["state", "log"] = "log"
+    """``"state"``: the check reads only the configuration, the role holders (as sets),
+    the measures in force (as a set), the dominance and the facts some rule requires — so
+    its verdict is the same in every case of one explored situation, and an exhaustive
+    exploration checks it once per situation rather than after every step into it.
+    ``"log"`` (the default, and the safe choice) makes no such promise."""
 
     def validate(self, policy: Policy, params: Params | None) -> list[str]:
         """Problems with ``params`` for this check on ``policy`` (empty: fine)."""
@@ -94,9 +100,18 @@ CHECKS: dict[str, CheckKind] = {}
 
 
 def register_check(
-    name: str, params: Mapping[str, ParamType], optional: Sequence[str] = ()
+    name: str,
+    params: Mapping[str, ParamType],
+    optional: Sequence[str] = (),
+    *,
+    reads: Literal["state", "log"] = "log",
 ) -> Callable[[Predicate], Predicate]:
-    """Register a check kind, usable in any policy's ``invariants:`` by its name."""
+    """Register a check kind, usable in any policy's ``invariants:`` by its name.
+
+    ``reads="state"`` promises what :attr:`CheckKind.reads` describes; leave it at
+    ``"log"`` for a check that reads the event log, the open obligations or the order
+    of holders.
+    """
 
     def deco(predicate: Predicate) -> Predicate:
         CHECKS[name] = CheckKind(
@@ -105,6 +120,7 @@ def register_check(
             params=dict(params),
             optional=tuple(optional),
             doc=(predicate.__doc__ or "").strip(),
+            reads=reads,
         )
         return predicate
 
@@ -198,7 +214,7 @@ def _active(state_ids: Sequence[str], configuration: Sequence[str]) -> bool:
 # -- the generic checks -----------------------------------------------------------------
 
 
-@register_check("role_held", {"role": "role", "in": "states"})
+@register_check("role_held", {"role": "role", "in": "states"}, reads="state")
 def _role_held(policy: Policy, p: Params, case: CaseView) -> str | None:
     """In the given states the role always has a holder."""
     state = case.state
@@ -207,7 +223,7 @@ def _role_held(policy: Policy, p: Params, case: CaseView) -> str | None:
     return None
 
 
-@register_check("holder_kind", {"role": "role", "kinds": "kinds", "in": "states"})
+@register_check("holder_kind", {"role": "role", "kinds": "kinds", "in": "states"}, reads="state")
 def _holder_kind(policy: Policy, p: Params, case: CaseView) -> str | None:
     """In the given states every holder of the role is of one of the kinds."""
     state = case.state
@@ -222,7 +238,9 @@ def _holder_kind(policy: Policy, p: Params, case: CaseView) -> str | None:
     return None
 
 
-@register_check("holders_include", {"role": "role", "parties": "parties", "in": "states"})
+@register_check(
+    "holders_include", {"role": "role", "parties": "parties", "in": "states"}, reads="state"
+)
 def _holders_include(policy: Policy, p: Params, case: CaseView) -> str | None:
     """In the given states the role is held by (at least) all the parties named."""
     state = case.state
@@ -236,7 +254,7 @@ def _holders_include(policy: Policy, p: Params, case: CaseView) -> str | None:
     return None
 
 
-@register_check("regions_active", {"state": "state"})
+@register_check("regions_active", {"state": "state"}, reads="state")
 def _regions_active(policy: Policy, p: Params, case: CaseView) -> str | None:
     """When the parallel state is active, so are all its regions."""
     configuration = case.state.configuration
@@ -345,7 +363,7 @@ def _mutual_informed(policy: Policy, p: Params, case: CaseView) -> str | None:
     return None
 
 
-@register_check("roles_declared", {})
+@register_check("roles_declared", {}, reads="state")
 def _roles_declared(policy: Policy, p: Params, case: CaseView) -> str | None:
     """Every role held is a role of the active configuration: no more professionals than needed."""
     active = frozenset(case.state.configuration)

@@ -8,6 +8,7 @@ not proven (a bound hit without ``--allow-bound``), 2 for input that cannot be u
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -42,6 +43,22 @@ MeasureOrderOption = Annotated[
         "when a host check reads the order of role holders).",
     ),
 ]
+
+
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Processes that explore each breadth-first level (0: one per CPU; 1: this "
+        "process only). The verdict and every counterexample are the same either way.",
+    ),
+]
+
+
+def _workers(asked: int) -> int:
+    if asked > 0:
+        return asked
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _load(path: Path) -> Policy:
@@ -96,6 +113,7 @@ def verify(
         typer.Option("--refusals/--no-refusals", help="Also try commands that must be refused."),
     ] = True,
     measure_order: MeasureOrderOption = False,
+    workers: WorkersOption = 0,
 ) -> None:
     """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
     loaded = _load(policy)
@@ -115,11 +133,15 @@ def verify(
         console=console,
         transient=True,
         disable=as_json,
+        # Refreshed from the progress callback, not by a thread: the parallel search
+        # forks its workers, and a fork should not catch a thread holding a lock.
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("explore", total=max_states, policy=loaded.id, tried=0)
 
         def progress(found: int, tried: int) -> None:
             bar.update(task, completed=found, tried=tried)
+            bar.refresh()
 
         report = verify_policy(
             loaded,
@@ -130,6 +152,7 @@ def verify(
             examples=examples,
             out=out,
             progress=progress,
+            workers=_workers(workers),
         )
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
@@ -154,6 +177,13 @@ def diff(
         int, typer.Option("--limit", help="Behaviour differences shown per direction.")
     ] = 10,
     measure_order: MeasureOrderOption = False,
+    fail_on_change: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-change",
+            help="Exit 1 when behaviour changed or an invariant that held now fails.",
+        ),
+    ] = False,
 ) -> None:
     """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
     before, after = _load(old), _load(new)
@@ -168,6 +198,8 @@ def diff(
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
         Console(highlight=False).print(render_diff(result))
+    if fail_on_change and (result.behaviour or result.invariants):
+        raise typer.Exit(FAILED)
 
 
 def register(root: typer.Typer) -> None:

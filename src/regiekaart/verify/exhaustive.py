@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -33,10 +33,10 @@ import structlog
 from .. import authority
 from ..case import Case
 from ..commands import Member
-from ..explore import Outcome, Scope, SituationKey, Step, bfs, default_household
+from ..explore import Outcome, Scope, SituationKey, Step, Tried, bfs, default_household
 from ..invariants import CHECKS, Invariant, invariants_for
 from ..policy import Policy
-from ..records import Event
+from ..records import CaseState, Event
 
 FindingKind = Literal["invariant", "authority", "unreachable", "dead_rule", "dead_end"]
 
@@ -165,11 +165,15 @@ def explore(
     progress: Progress | None = None,
     on_visit: Callable[[SituationKey, Any, Step], None] | None = None,
     on_edge: Callable[[SituationKey, Outcome, Any], None] | None = None,
+    workers: int = 1,
 ) -> Exploration:
     """Explore ``policy`` breadth first and check every obligation on the way.
 
     ``on_visit`` and ``on_edge`` see what :func:`~regiekaart.explore.bfs` passes on, for
-    tools that compare explorations (the policy diff) without exploring twice.
+    tools that compare explorations (the policy diff) without exploring twice; an
+    ``on_edge`` needs the live case, so the search then runs in this process.
+    ``workers > 1`` spreads each breadth-first level over that many processes; the
+    result, shortest stories included, is the same.
     """
     with quiet():
         case = start_case(policy, household, opened_by)
@@ -188,10 +192,13 @@ def explore(
             policy,
             case,
             visit=walker.visit,
-            edge=walker.edge,
+            edge=walker.edge if on_edge is not None else None,
+            examine=walker.examine,
+            tally=walker.tally,
             scope=scope,
             keep_log=True,
             max_states=max_states,
+            workers=1 if on_edge is not None else workers,
         )
     result.situations = len(steps)
     result.bound_hit = len(steps) >= max_states
@@ -220,8 +227,17 @@ def _drop(logger: Any, method: str, event: Any) -> Any:
     raise structlog.DropEvent
 
 
+_Noted = tuple[tuple[str, int], Finding]
+"""A finding with the (invariant, check index) it violates."""
+
+
 class _Walker:
-    """What the exploration remembers per situation, and the checks per accepted step."""
+    """What the exploration remembers per situation, and the checks per accepted step.
+
+    :meth:`examine` runs beside the case (in a worker process when the search is
+    parallel) and returns the findings of one step; :meth:`tally` keeps the graph and
+    the first finding of each check, in breadth-first order — the shortest story.
+    """
 
     def __init__(
         self,
@@ -235,102 +251,132 @@ class _Walker:
         self.progress = progress
         self.on_visit = on_visit
         self.on_edge = on_edge
-        self.local = [
+        local = [
             (inv, index, name, params)
             for inv in result.invariants
             for index, (name, params) in enumerate(inv.checks)
             if name not in SEARCH_KINDS
         ]
+        self.by_state = [c for c in local if CHECKS[c[2]].reads == "state"]
+        self.by_log = [c for c in local if CHECKS[c[2]].reads != "state"]
         self.seen: set[tuple[str, int]] = set()
-        self.roles: dict[SituationKey, dict[str, tuple[str, ...]]] = {}
+        """Checks already violated where the steps are examined (one story each is enough)."""
+        self.reported: set[tuple[str, int]] = set()
+        """Checks whose first (shortest) violation the result holds."""
+        self.judged: set[SituationKey] = set()
+        """Situations whose state checks have run (in this process)."""
         self.configs: dict[SituationKey, tuple[str, ...]] = {}
         self.paths: dict[SituationKey, tuple[Event, ...]] = {}
         self.closed: set[SituationKey] = set()
         self.edges: dict[SituationKey, set[SituationKey]] = {}
 
-    def check(self, view: Any) -> None:
-        """Every (local) check not yet violated, on the case after a step."""
-        for inv, index, name, params in self.local:
+    def check(self, view: Any, target: SituationKey | None = None) -> list[_Noted]:
+        """Every (local) check not yet violated, on the case after a step; the state
+        checks only the first time ``target`` is judged here."""
+        checks = self.by_log
+        if target is None or target not in self.judged:
+            checks = [*self.by_state, *self.by_log]
+            if target is not None:
+                self.judged.add(target)
+        found = []
+        for inv, index, name, params in checks:
             if (inv.id, index) in self.seen:
                 continue
             detail = CHECKS[name].predicate(self.policy, params, view)
             if detail is not None:
                 self.seen.add((inv.id, index))
-                self.result.findings.append(
-                    Finding(
-                        "invariant",
-                        inv.id,
-                        inv.title,
-                        inv.source,
-                        detail,
-                        view.events[1:],
-                        check_kind=name,
-                    )
+                finding = Finding(
+                    "invariant",
+                    inv.id,
+                    inv.title,
+                    inv.source,
+                    detail,
+                    view.events[1:],
+                    check_kind=name,
                 )
+                found.append(((inv.id, index), finding))
+        return found
 
     def visit(self, key: SituationKey, live: Any, step: Step) -> None:
-        """A new situation: remember it; the start is checked here (the rest on edges)."""
+        """A new situation: remember it; the start is checked here (the rest on steps)."""
         state = live.state
-        self.roles[key] = dict(state.roles)
         self.configs[key] = state.configuration
         self.paths[key] = live.events
         self.result.reached.update(state.configuration)
         if live.closed:
             self.closed.add(key)
         if step.parent is None:
-            self.check(live)
+            for which, finding in self.check(live):
+                self.reported.add(which)
+                self.result.findings.append(finding)
         if self.on_visit is not None:
             self.on_visit(key, live, step)
-        if self.progress is not None and len(self.roles) % 50 == 0:
-            self.progress(len(self.roles), self.result.tried)
+        if self.progress is not None and len(self.configs) % 50 == 0:
+            self.progress(len(self.configs), self.result.tried)
 
-    def edge(self, key: SituationKey, outcome: Outcome, live: Any) -> None:
-        """One command tried: count it; if accepted, check authority and every invariant."""
-        result = self.result
-        result.tried += 1
-        if self.on_edge is not None:
-            self.on_edge(key, outcome, live)
+    def examine(
+        self, key: SituationKey, before: CaseState, outcome: Outcome, live: Any
+    ) -> list[_Noted] | None:
+        """An accepted step: were its deciders the ones who made it, does every
+        invariant still hold? ``None`` when all is well (the common case)."""
         event = outcome.event
         if event is None:
+            return None
+        found = self.check(live, outcome.target)
+        wrong = _check_authority(self.policy, before.roles, event, live, self.seen)
+        if wrong is not None:
+            found.append(((AUTHORITY, 0), wrong))
+        return found or None
+
+    def edge(self, key: SituationKey, outcome: Outcome, live: Any) -> None:
+        """One command tried, with the live case (a serial search with an ``on_edge``)."""
+        assert self.on_edge is not None
+        self.on_edge(key, outcome, live)
+
+    def tally(self, key: SituationKey, tried: Tried) -> None:
+        """One command tried: count it, keep the edge, keep the first finding per check."""
+        result = self.result
+        result.tried += 1
+        if not tried.accepted:
             return
         result.accepted += 1
-        self.edges.setdefault(key, set()).add(outcome.target)
-        if event.rule:
-            result.fired.add(event.rule)
-        _check_authority(self.policy, self.roles[key], event, live, result, self.seen)
-        self.check(live)
+        assert tried.target is not None
+        self.edges.setdefault(key, set()).add(tried.target)
+        if tried.rule:
+            result.fired.add(tried.rule)
+        for which, finding in tried.note or ():
+            if which not in self.reported:
+                self.reported.add(which)
+                result.findings.append(finding)
 
 
 def _check_authority(
     policy: Policy,
-    before: dict[str, tuple[str, ...]],
+    before: Mapping[str, tuple[str, ...]],
     event: Event,
     live: Any,
-    result: Exploration,
     seen: set[tuple[str, int]],
-) -> None:
+) -> Finding | None:
     """The deciders of the rule (or decision) that accepted ``event`` made it."""
     rule = policy.transitions.get(event.rule)
     decision = policy.decisions.get(event.rule)
     groups = rule.deciders if rule is not None else decision.by if decision is not None else None
     if groups is None or (AUTHORITY, 0) in seen:
-        return
+        return None
     command = event.command
     if authority.authorized(groups, command.actor, command.together, before):
-        return
+        return None
     seen.add((AUTHORITY, 0))
     title = rule.title if rule is not None else decision.title if decision is not None else ""
-    result.findings.append(
-        Finding(
-            "authority",
-            AUTHORITY,
-            "No accepted step was made by anyone but its deciders",
-            event.source,
-            f"{title or event.rule} was accepted from {', '.join(command.parties)}; "
-            f"its deciders are {authority.describe(groups, policy)}",
-            live.events[1:],
-            subject=event.rule,
-        )
+    return Finding(
+        "authority",
+        AUTHORITY,
+        "No accepted step was made by anyone but its deciders",
+        event.source,
+        f"{title or event.rule} was accepted from {', '.join(command.parties)}; "
+        f"its deciders are {authority.describe(groups, policy)}",
+        live.events[1:],
+        subject=event.rule,
     )
 
 

@@ -135,11 +135,18 @@ def verify_policy(
     examples: int = 25,
     out: Path | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> Report:
-    """Explore ``policy`` exhaustively, run the seeded hypothesis test, and write a
-    scenario file per counterexample into ``out`` (when given)."""
+    """Explore ``policy`` exhaustively (over ``workers`` processes), run the seeded
+    hypothesis test, and write a scenario file per counterexample into ``out`` (when
+    given)."""
     exploration = explore(
-        policy, scope=scope, max_states=max_states, extra=extra, progress=progress
+        policy,
+        scope=scope,
+        max_states=max_states,
+        extra=extra,
+        progress=progress,
+        workers=workers,
     )
     rows = [
         _row(policy, policy_file, exploration, check, title, source, out)
