@@ -655,7 +655,7 @@ def bfs(
     (see :func:`_parallel_bfs`); ``edge`` needs the live case and so only runs serially.
     """
     expand = _Expander(policy, scope, commands, examine, keep_log)
-    if workers > 1 and _can_fork():
+    if workers > 1 and can_fork():
         if edge is not None:
             raise ValueError("a parallel search reports commands through examine and tally")
         return _parallel_bfs(expand, start, visit, tally, max_states, workers)
@@ -782,7 +782,8 @@ def _expand_in_worker(chunk: Sequence[_Frontier]) -> list[list[_Result]]:
     return _WORKER.expand(chunk)
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether this platform can fork the workers of a parallel search."""
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()

@@ -83,6 +83,28 @@ def test_verify_host_invariants_from_a_module_path(monkeypatch: pytest.MonkeyPat
     assert checks["procesregie-professioneel"] == "not proven"
 
 
+def test_verify_loads_host_invariants_from_an_installed_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host package that declares ``[project.entry-points."regiekaart.invariants"]`` is
+    found by its installed metadata, with no flag on the command line."""
+    info = tmp_path / "onze_gemeente-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: onze-gemeente\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[regiekaart.invariants]\nonze-gemeente = host_invariants:INVARIANTS\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = ["verify", WEST_BRABANT, "--max-states", "60", "--examples", "0", "--json"]
+    result = runner.invoke(app, args)
+    checks = {row["check"]: row["status"] for row in json.loads(result.stdout)["checks"]}
+    assert checks["burgemeester-bestuurlijk-in-fase4"] == "not proven"
+    assert checks["procesregie-professioneel"] == "not proven"
+
+
 def test_host_invariant_that_fails_is_reported_with_its_story() -> None:
     wrong = Invariant(
         id="casusregie-bij-de-rechter",
@@ -149,6 +171,37 @@ def test_diff_terminal_report() -> None:
     assert "afschalen-3-2" in result.output
     assert "removed" in result.output
     assert "accepted by OLD, refused by NEW" in result.output
+
+
+def test_diff_fails_on_change_only_when_asked_and_only_on_a_change() -> None:
+    changed = ["diff", WEST_BRABANT, str(CHANGES / "zonder-afschalen-3-2.yaml")]
+    bound = ["--max-states", "80"]
+    assert runner.invoke(app, [*changed, *bound]).exit_code == 0
+    failed = runner.invoke(app, [*changed, *bound, "--fail-on-change", "--json"])
+    assert failed.exit_code == 1, failed.output
+    assert json.loads(failed.stdout)["behaviour"], "the report is printed before the exit"
+    same = runner.invoke(app, ["diff", WEST_BRABANT, WEST_BRABANT, *bound, "--fail-on-change"])
+    assert same.exit_code == 0, same.output
+
+
+def test_verify_runs_the_same_in_one_process_and_in_two() -> None:
+    base = [
+        "verify",
+        str(CHANGES / "client-casusregie-fase3.yaml"),
+        "--max-states",
+        "150",
+        "--examples",
+        "0",
+        "--json",
+    ]
+    one, two = (runner.invoke(app, [*base, "--workers", n]) for n in ("1", "2"))
+    assert one.exit_code == two.exit_code == 1
+    first, second = json.loads(one.stdout), json.loads(two.stdout)
+    for document in (first, second):
+        document["exploration"].pop("seconds", None)
+        document["exploration"].pop("situations_per_second", None)
+        document["exploration"].pop("workers", None)
+    assert first == second
 
 
 def test_dead_rule_is_reported_on_a_complete_run() -> None:

@@ -33,7 +33,16 @@ import structlog
 from .. import authority
 from ..case import Case
 from ..commands import Member
-from ..explore import Outcome, Scope, SituationKey, Step, Tried, bfs, default_household
+from ..explore import (
+    Outcome,
+    Scope,
+    SituationKey,
+    Step,
+    Tried,
+    bfs,
+    can_fork,
+    default_household,
+)
 from ..invariants import CHECKS, Invariant, invariants_for
 from ..policy import Policy
 from ..records import CaseState, Event
@@ -87,6 +96,8 @@ class Exploration:
     tried: int = 0
     accepted: int = 0
     seconds: float = 0.0
+    workers: int = 1
+    """Processes the search ran in (see :func:`~regiekaart.explore.bfs`)."""
     bound_hit: bool = False
     reached: set[str] = attrs.field(factory=set)
     fired: set[str] = attrs.field(factory=set)
@@ -185,6 +196,7 @@ def explore(
         opened_by=case.events[0].command.actor,
         invariants=(*invariants_for(policy), *extra),
     )
+    result.workers = workers if on_edge is None and workers > 1 and can_fork() else 1
     walker = _Walker(result, progress, on_visit, on_edge)
     began = time.perf_counter()
     with quiet():

@@ -82,6 +82,7 @@ class Report:
                 "commands_accepted": e.accepted,
                 "seconds": round(e.seconds, 3),
                 "situations_per_second": round(e.per_second, 1),
+                "workers": e.workers,
                 "bound_hit": e.bound_hit,
                 "max_states": e.max_states,
                 "undetermined": e.undetermined,
@@ -268,7 +269,8 @@ def render(report: Report) -> RenderableType:
     figures = Text(
         f"{report.policy.id} {report.policy.version}: {e.situations} situations, "
         f"{e.tried} commands tried ({e.accepted} accepted) in {e.seconds:.1f} s "
-        f"({e.per_second:.0f} situations/s)"
+        f"({e.per_second:.0f} situations/s"
+        f"{f', {e.workers} processes' if e.workers > 1 else ''})"
     )
     table = Table(title="Verification", show_lines=False)
     table.add_column("obligation")
