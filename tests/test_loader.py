@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from case_stories import MACHINES, POLICIES
-from regiekaart import Policy, PolicyError, load_policy, policy_schema
+from regiekaart import Policy, PolicyError, PolicyErrors, load_policy, policy_schema
 from regiekaart.loader import locate
 
 
@@ -146,6 +146,22 @@ def test_an_unknown_key_is_located_at_the_key_itself() -> None:
     assert (error.line, error.path) == (8, "phases.fase1.kleur")
     assert "'kleur' was unexpected" in error.message
     assert "regiekaart schema" in error.message
+
+
+def test_a_measure_in_the_old_format_is_told_where_and_what_is_wanted() -> None:
+    """A measure names its holders under ``roles:``; the former ``casusregie:`` field is
+    located at its line, with the missing key named."""
+    with pytest.raises(PolicyErrors) as raised:
+        load_policy(POLICIES / "measure-old-field.yaml")
+    found = {(e.line, e.path) for e in raised.value.errors}
+    assert (13, "measures.options.toezicht.casusregie") in found
+    assert any("'roles' is a required property" in e.message for e in raised.value.errors)
+
+
+def test_a_measure_that_fills_an_unknown_role_is_refused() -> None:
+    error = _error("measure-unknown-role")
+    assert (error.line, error.path) == (13, "measures.options.toezicht.roles.regie")
+    assert "unknown role 'regie'" in error.message
 
 
 def test_an_agreement_in_an_unknown_phase_is_refused() -> None:

@@ -157,7 +157,8 @@ def _rule_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
     for m in policy.measures.values():
         yield f"measure.{m.id}.imposed", m.imposed_by
         yield f"measure.{m.id}.ended", m.ended_by
-        yield f"measure.{m.id}.casusregie", m.casusregie[:1]
+        for role, holders in m.roles.items():
+            yield f"measure.{m.id}.{role}", holders
     for option in policy.dominance.values():
         for role, holders in option.roles.items():
             yield f"dominance.{option.id}.{role}", holders
@@ -189,10 +190,12 @@ def _classes(policy: Policy) -> dict[str, str]:
 
 def measure_representatives(policy: Policy) -> tuple[str, ...]:
     """One measure per class of measures the policy treats alike (same group, who imposes
-    and ends it, who takes casusregie): the others lead to the same situations."""
+    and ends it, who holds which role while it is in force): the others lead to the same
+    situations."""
     seen: dict[tuple[object, ...], str] = {}
     for measure in policy.measures.values():
-        signature = (measure.group, measure.imposed_by, measure.ended_by, measure.casusregie[:1])
+        roles = tuple(sorted(measure.roles.items()))
+        signature = (measure.group, measure.imposed_by, measure.ended_by, roles)
         seen.setdefault(signature, measure.id)
     return tuple(seen.values())
 

@@ -360,7 +360,7 @@ def _build(
                 title=m["title"],
                 group=m["group"],
                 imposed_by=_tuple(m["imposed_by"]),
-                casusregie=_tuple(m["casusregie"]),
+                roles={role: _tuple(parties) for role, parties in m["roles"].items()},
                 ended_by=_tuple(m.get("ended_by")),
                 description=str(m.get("description", "")).strip(),
                 source=m.get("source", ""),

@@ -138,7 +138,9 @@ class Measure:
     title: str
     group: str
     imposed_by: tuple[str, ...]
-    casusregie: tuple[str, ...]
+    roles: Mapping[str, tuple[str, ...]]
+    """Role → the parties that hold it while the measure is in force, in the role cells
+    that take their holders from the measures (``from_measures``)."""
     ended_by: tuple[str, ...] = ()
     description: str = ""
     source: str = ""

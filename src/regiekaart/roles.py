@@ -80,9 +80,9 @@ def resolve_cell(
     if cell.from_measures and facts.measures:
         holders: list[str] = []
         for active in facts.measures:
-            measure = policy.measures[active.measure]
-            if measure.casusregie and measure.casusregie[0] not in holders:
-                holders.append(measure.casusregie[0])
+            for party in policy.measures[active.measure].roles.get(role, ()):
+                if party not in holders:
+                    holders.append(party)
         return tuple(holders)
     if cell.from_dominance and facts.dominance in policy.dominance:
         option = policy.dominance[str(facts.dominance)]

@@ -7,7 +7,7 @@ reported with file, line and path, all of them at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .errors import PolicyError
@@ -206,6 +206,16 @@ def _check_direction(
         problems.add((*path, "to"), f"deescalate must go down: {src.id} → {dst.id} does not")
 
 
+def _role_map(
+    policy: Policy, problems: _Problems, path: Path_, roles: Mapping[str, tuple[str, ...]]
+) -> None:
+    """A role → parties mapping (a measure's or a dominance option's holders)."""
+    for role, holders in roles.items():
+        if role not in policy.roles:
+            problems.add((*path, role), f"unknown role {role!r}")
+        _parties(policy, problems, (*path, role), holders)
+
+
 def _check_rules(policy: Policy, problems: _Problems) -> None:
     _state_ids(policy, problems, ("measures", "applies_in"), policy.measures_in)
     for measure in policy.measures.values():
@@ -214,14 +224,10 @@ def _check_rules(policy: Policy, problems: _Problems) -> None:
             problems.add((*path, "group"), f"unknown member group {measure.group!r}")
         _parties(policy, problems, (*path, "imposed_by"), measure.imposed_by)
         _parties(policy, problems, (*path, "ended_by"), measure.ended_by)
-        _parties(policy, problems, (*path, "casusregie"), measure.casusregie)
+        _role_map(policy, problems, (*path, "roles"), measure.roles)
     _state_ids(policy, problems, ("dominance", "applies_in"), policy.dominance_in)
     for option in policy.dominance.values():
-        path = ("dominance", "options", option.id, "roles")
-        for role, holders in option.roles.items():
-            if role not in policy.roles:
-                problems.add((*path, role), f"unknown role {role!r}")
-            _parties(policy, problems, (*path, role), holders)
+        _role_map(policy, problems, ("dominance", "options", option.id, "roles"), option.roles)
     for activity in policy.activities.values():
         path = ("activities", activity.id)
         _state_ids(policy, problems, (*path, "in"), activity.in_states)

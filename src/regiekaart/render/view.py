@@ -267,22 +267,16 @@ def _options(ex: _Extractor, kind: Literal["dominance", "measures"]) -> tuple[Op
             )
             for d in policy.dominance.values()
         )
-    measure_roles = sorted(
-        {
-            ex.role_title(c.role)
-            for st in policy.states.values()
-            for c in st.roles.values()
-            if c.from_measures
-        }
-    )
-    holder_title = " / ".join(measure_roles) or "Houder"
     return tuple(
         Option(
             m.id,
             m.title,
             (
                 ("Opgelegd door", tuple(ex.party(p).name for p in m.imposed_by)),
-                (holder_title, tuple(ex.party(p).name for p in m.casusregie)),
+                *(
+                    (ex.role_title(r), tuple(ex.party(p).name for p in h))
+                    for r, h in m.roles.items()
+                ),
                 ("Groep", (policy.member_groups.get(m.group, m.group),)),
             ),
             m.source,

@@ -142,7 +142,7 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
                 "group": m.group,
                 "imposed_by": list(m.imposed_by),
                 "ended_by": list(m.ended_by),
-                "casusregie": list(m.casusregie),
+                "roles": {role: list(holders) for role, holders in m.roles.items()},
             },
         )
     )
