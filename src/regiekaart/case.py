@@ -394,10 +394,18 @@ class Case:
                 work.target = frozenset(state.configuration)
             else:
                 work.target = roles.target_configuration(policy, rule.target_state, facts)
-            try:
-                return self._dispatch(work, self._compiled.event_of[rule.id], rule.id, rule.source)
-            except CommandRefused as refused:
-                refusal = refusal or refused
+            # The guards are the chart's condition on this transition: a command they
+            # refuse would be refused by the chart too, so it is refused here without a
+            # dispatch and a rollback. What they admit, the chart decides.
+            refused = first_refusal(rule, work)
+            if refused is None:
+                try:
+                    return self._dispatch(
+                        work, self._compiled.event_of[rule.id], rule.id, rule.source
+                    )
+                except CommandRefused as chart_refused:
+                    refused = chart_refused
+            refusal = refusal or refused
         assert refusal is not None
         raise refusal
 

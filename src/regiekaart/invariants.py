@@ -313,9 +313,9 @@ def _deciders_respected(policy: Policy, p: Params, case: CaseView) -> str | None
 @register_check("no_step", {"kind": "kind", "from": "state"})
 def _no_step(policy: Policy, p: Params, case: CaseView) -> str | None:
     """The card has no step of this kind from this state, and none was ever taken."""
-    for rule in policy.transitions.values():
-        if rule.kind == p["kind"] and rule.source_state in _with_children(policy, p["from"]):
-            return f"the card allows {p['kind']} from {p['from']} ({rule.id})"
+    allowed = _card_step(policy, p["kind"], p["from"])
+    if allowed is not None:
+        return f"the card allows {p['kind']} from {p['from']} ({allowed})"
     for event in case.events:
         taken = policy.transitions.get(event.rule)
         if taken is not None and taken.kind == p["kind"] and p["from"] in event.before:
@@ -328,6 +328,26 @@ def _with_children(policy: Policy, state_id: str) -> set[str]:
     for child in policy.states[state_id].children:
         out |= _with_children(policy, child)
     return out
+
+
+_CARD_STEPS: dict[tuple[str, str, str], str | None] = {}
+
+
+def _card_step(policy: Policy, kind: str, source: str) -> str | None:
+    """The id of a rule of ``kind`` from ``source`` or a state inside it (remembered per
+    policy digest: the verifier asks after every step)."""
+    memo_key = (policy.digest, kind, source)
+    if memo_key not in _CARD_STEPS or not policy.digest:
+        inside = _with_children(policy, source)
+        _CARD_STEPS[memo_key] = next(
+            (
+                r.id
+                for r in policy.transitions.values()
+                if r.kind == kind and r.source_state in inside
+            ),
+            None,
+        )
+    return _CARD_STEPS[memo_key]
 
 
 @register_check("exit_requires", {"state": "state", "fact": "fact"})
