@@ -16,6 +16,8 @@ import attrs
 from regiekaart import load_policy
 from regiekaart.commands import Member
 from regiekaart.explore import Scope, dominance_representatives, situation_key
+from regiekaart.invariants import CHECKS, CaseView, Invariant, Params, Predicate, register_check
+from regiekaart.policy import Policy
 from regiekaart.records import ActiveMeasure
 from regiekaart.verify import Exploration, explore, start_case
 
@@ -154,3 +156,38 @@ def test_a_parallel_exploration_decides_dead_ends_as_a_serial_one() -> None:
         (f.check, f.detail, f.trace) for f in parallel.findings
     ]
     assert any(f.check == "no-dead-end" for f in serial.findings)
+
+
+def test_a_state_check_runs_once_per_situation_a_log_check_after_every_step() -> None:
+    """A check registered with ``reads="state"`` has one verdict per situation, so the
+    verifier asks it once per situation; a log check sees every step."""
+    calls = {"state": 0, "log": 0}
+
+    def counting(kind: str) -> Predicate:
+        def predicate(policy: Policy, params: Params, case: CaseView) -> str | None:
+            calls[kind] += 1
+            return None
+
+        return predicate
+
+    register_check("test-counting-state", {}, reads="state")(counting("state"))
+    register_check("test-counting-log", {})(counting("log"))
+    try:
+        extra = [
+            Invariant(
+                id=f"tel-{kind}", title=kind, source="", checks=((f"test-counting-{kind}", {}),)
+            )
+            for kind in ("state", "log")
+        ]
+        run = explore(
+            load_policy(MACHINES / "west-brabant.yaml"),
+            scope=Scope(refusals=False, holders="none"),
+            household=(),
+            extra=extra,
+        )
+    finally:
+        del CHECKS["test-counting-state"], CHECKS["test-counting-log"]
+    assert not run.bound_hit
+    assert calls["log"] == run.accepted + 1, "after every accepted step, and at the start"
+    # Once per situation; the start once more if a step leads back into it.
+    assert run.situations <= calls["state"] <= run.situations + 1 < calls["log"]
