@@ -1,22 +1,28 @@
 """What exhaustive verification costs, against the bare explorer in the same run.
 
-(a) Baseline: :func:`regiekaart.explore.bfs` alone over the same scope and bound — every
-command enumerated and applied to the real case, no checks, no log kept. This is the
-raw enumerate + apply throughput the verifier stands on.
+(a) Baseline: :func:`regiekaart.explore.bfs` alone over the same scope and bound, in one
+process — every command enumerated and applied to the real case, no checks, no log
+kept. This is the raw enumerate + apply throughput the verifier stands on.
 
-(b) :func:`regiekaart.verify.explore`: the same walk with the event log kept (for the
-shortest stories), every invariant checked after every accepted command, the decider
-check on every accepted command, and the graph analysis (dead ends, coverage).
+(b) :func:`regiekaart.verify.explore` in one process: the same walk with the event log
+kept (for the shortest stories), every invariant checked after every accepted command,
+the decider check on every accepted command, and the graph analysis (dead ends,
+coverage).
 
-Both run in one process, interleaved, ``--repeat`` times; the medians and their ratio
-are printed, with situations, commands tried and situations per second, and whether
-the bound was hit. Run: ``python benchmarks/bench_verify.py [--policy P] [--max-states N]``.
+(c) The same verification with each breadth-first level spread over ``--workers``
+processes (default: one per CPU), as ``regiekaart verify`` runs it.
+
+All run in one process tree, interleaved, ``--repeat`` times; the medians and their
+ratios to (a) are printed, with situations, commands tried and situations per second,
+and whether the bound was hit. (b) and (c) must agree on everything they found.
+Run: ``python benchmarks/bench_verify.py [--policy P] [--max-states N] [--workers W]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import time
 from pathlib import Path
@@ -26,7 +32,7 @@ import structlog
 from regiekaart import load_policy
 from regiekaart.explore import Scope, bfs
 from regiekaart.policy import Policy
-from regiekaart.verify import VERIFY_SCOPE, explore, start_case
+from regiekaart.verify import VERIFY_SCOPE, Exploration, explore, start_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,6 +56,7 @@ def main() -> None:
     parser.add_argument("--policy", default=str(ROOT / "machines" / "west-brabant.yaml"))
     parser.add_argument("--max-states", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument(
         "--measure-order", action="store_true", help="keep the order of measures in the key"
     )
@@ -57,30 +64,46 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     policy = load_policy(args.policy)
     scope = Scope(measure_order=True) if args.measure_order else VERIFY_SCOPE
-    base_times, verify_times = [], []
+    times: dict[str, list[float]] = {"baseline": [], "serial": [], "parallel": []}
     base_states = base_tried = 0
-    run = None
+    runs: dict[str, Exploration] = {}
     for _ in range(args.repeat):
         seconds, base_states, base_tried = baseline(policy, scope, args.max_states)
-        base_times.append(seconds)
-        run = explore(policy, scope=scope, max_states=args.max_states)
-        verify_times.append(run.seconds)
-    assert run is not None
-    base = statistics.median(base_times)
-    full = statistics.median(verify_times)
+        times["baseline"].append(seconds)
+        for name, workers in (("serial", 1), ("parallel", args.workers)):
+            runs[name] = explore(policy, scope=scope, max_states=args.max_states, workers=workers)
+            times[name].append(runs[name].seconds)
+    serial, parallel = runs["serial"], runs["parallel"]
+    assert _verdict(serial) == _verdict(parallel), "a parallel search must find the same"
+    base = statistics.median(times["baseline"])
     print(f"policy {policy.id} {policy.version}; scope {scope}")
     print(
-        f"baseline bfs:  {base_states} situations, {base_tried} commands in {base:.1f} s "
-        f"({base_states / base:.0f} situations/s, {base_tried / base:.0f} commands/s)"
+        f"baseline bfs (1 process):   {base_states} situations, {base_tried} commands in "
+        f"{base:.1f} s ({base_states / base:.0f} situations/s, {base_tried / base:.0f} commands/s)"
     )
-    print(
-        f"verify:        {run.situations} situations, {run.tried} commands "
-        f"({run.accepted} accepted) in {full:.1f} s ({run.situations / full:.0f} situations/s)"
-    )
-    print(f"ratio verify/baseline: {full / base:.2f}x the time")
-    print(f"bound hit: {run.bound_hit}; findings: {len(run.findings)}")
-    for finding in run.findings:
+    for name, label in (("serial", "1 process"), ("parallel", f"{args.workers} processes")):
+        run, took = runs[name], statistics.median(times[name])
+        print(
+            f"verify ({label}):{' ' * (15 - len(label))}{run.situations} situations, "
+            f"{run.tried} commands ({run.accepted} accepted) in {took:.1f} s "
+            f"({run.situations / took:.0f} situations/s); {took / base:.2f}x the baseline"
+        )
+    ratio = statistics.median(times["serial"]) / statistics.median(times["parallel"])
+    print(f"speed-up of {args.workers} processes over 1: {ratio:.2f}x")
+    print(f"bound hit: {parallel.bound_hit}; findings: {len(parallel.findings)}")
+    for finding in parallel.findings:
         print(f"  {finding.check}: {finding.detail}")
+
+
+def _verdict(run: Exploration) -> tuple[object, ...]:
+    return (
+        run.situations,
+        run.tried,
+        run.accepted,
+        run.reached,
+        run.fired,
+        [(f.check, f.detail, f.trace) for f in run.findings],
+    )
 
 
 if __name__ == "__main__":
