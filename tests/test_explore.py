@@ -26,6 +26,7 @@ from regiekaart.authority import authorized
 from regiekaart.explore import (
     Outcome,
     Step,
+    Tried,
     bfs,
     can_reach,
     case_at,
@@ -202,3 +203,36 @@ def test_the_first_situations_keep_every_obligation(
         assert step.depth == 0
         assert key == root or depth > 0
     assert any(isinstance(c, Escalate) and c.to == "fase4" for c in tried)
+
+
+def test_a_parallel_search_takes_per_command_work_through_examine_not_edge(
+    universeel: Policy,
+) -> None:
+    """``edge`` needs the live case, which stays in the worker; ``examine`` runs beside it
+    and its notes come back to ``tally`` in the order a serial search makes them."""
+
+    def edge(key: object, outcome: Outcome, case: Case) -> None:
+        raise AssertionError("not called")
+
+    with pytest.raises(ValueError, match="examine and tally"):
+        bfs(universeel, open_case(universeel), edge=edge, workers=2)
+    notes: dict[int, list[tuple[object, bool, str]]] = {1: [], 2: []}
+    for workers, seen in notes.items():
+
+        def examine(key: object, state: object, outcome: Outcome, case: Case) -> str:
+            return type(outcome.command).__name__
+
+        def tally(key: object, tried: Tried, seen: list[tuple[object, bool, str]] = seen) -> None:
+            seen.append((key, tried.accepted, tried.note))
+
+        bfs(
+            universeel,
+            open_case(universeel),
+            examine=examine,
+            tally=tally,
+            max_states=40,
+            workers=workers,
+        )
+    assert notes[1] == notes[2]
+    assert any(accepted for _, accepted, _ in notes[1])
+    assert any(not accepted for _, accepted, _ in notes[1])
