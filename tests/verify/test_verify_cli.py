@@ -204,6 +204,17 @@ def test_verify_runs_the_same_in_one_process_and_in_two() -> None:
     assert first == second
 
 
+def test_every_dominance_names_each_option_and_says_so_in_the_json() -> None:
+    args = ["verify", WEST_BRABANT, "--max-states", "40", "--examples", "0", "--json"]
+    default, every = (
+        json.loads(runner.invoke(app, [*args, *extra]).stdout)["exploration"]
+        for extra in ([], ["--every-dominance"])
+    )
+    assert default["scope"]["dominance"] == "representatives"
+    assert every["scope"]["dominance"] == "all"
+    assert every["commands_tried"] > default["commands_tried"]
+
+
 def test_dead_rule_is_reported_on_a_complete_run() -> None:
     # Without household members no measure can be imposed, so the gedwongen sub-states
     # are unreachable: the run is complete and says so.

@@ -69,14 +69,31 @@ def _load(path: Path) -> Policy:
         raise typer.Exit(BAD_INPUT) from None
 
 
-def _scope(holders: str, refusals: bool, measure_order: bool = False) -> Scope:
+EveryDominanceOption = Annotated[
+    bool,
+    typer.Option(
+        "--every-dominance",
+        help="Name every dominance option, not one per class of options that assign the "
+        "same roles (needed only when a host check reads which option was named).",
+    ),
+]
+
+
+def _scope(
+    holders: str, refusals: bool, measure_order: bool = False, every_dominance: bool = False
+) -> Scope:
     if holders not in ("none", "deciding", "all"):
         Console(stderr=True).print(
             Text(f"--holders must be none, deciding or all, not {holders!r}", style="red")
         )
         raise typer.Exit(BAD_INPUT)
     chosen: Literal["none", "deciding", "all"] = holders  # type: ignore[assignment]
-    return Scope(refusals=refusals, holders=chosen, measure_order=measure_order)
+    return Scope(
+        refusals=refusals,
+        holders=chosen,
+        measure_order=measure_order,
+        dominance="all" if every_dominance else "representatives",
+    )
 
 
 def verify(
@@ -113,11 +130,12 @@ def verify(
         typer.Option("--refusals/--no-refusals", help="Also try commands that must be refused."),
     ] = True,
     measure_order: MeasureOrderOption = False,
+    every_dominance: EveryDominanceOption = False,
     workers: WorkersOption = 0,
 ) -> None:
     """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
     loaded = _load(policy)
-    scope = _scope(holders, refusals, measure_order)
+    scope = _scope(holders, refusals, measure_order, every_dominance)
     try:
         extra = extra_invariants(invariants or [])
     except ValueError as error:
@@ -177,6 +195,7 @@ def diff(
         int, typer.Option("--limit", help="Behaviour differences shown per direction.")
     ] = 10,
     measure_order: MeasureOrderOption = False,
+    every_dominance: EveryDominanceOption = False,
     fail_on_change: Annotated[
         bool,
         typer.Option(
@@ -190,7 +209,7 @@ def diff(
     result = diff_policies(
         before,
         after,
-        scope=_scope(holders, refusals, measure_order),
+        scope=_scope(holders, refusals, measure_order, every_dominance),
         max_states=max_states,
         limit=limit,
     )
