@@ -5,7 +5,7 @@
 #   make docs    regenerate the rendered West-Brabant card under docs/
 #   make test    set up .venv and run the whole test suite, with branch coverage
 #   make lint    ruff on the code, mypy --strict on src/
-#   make bench   the runtime benchmark (not part of the tests)
+#   make bench   the benchmarks: runtime, simulation, store, verification (not part of the tests)
 #   make system  install the Debian packages the tests need (as root, only what is missing)
 #
 # The virtualenv is made once and reinstalled only when pyproject.toml changes.
@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_case.py
 	$(BIN)/python benchmarks/bench_simulate.py
 	scripts/with-postgres $(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.*
