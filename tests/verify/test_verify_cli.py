@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -184,23 +185,30 @@ def test_diff_fails_on_change_only_when_asked_and_only_on_a_change() -> None:
     assert same.exit_code == 0, same.output
 
 
+def _in_one_process_and_in_two(*args: str, exit_code: int) -> tuple[Any, Any]:
+    """The JSON documents of a command run with ``--workers 1`` and ``--workers 2``."""
+    runs = [runner.invoke(app, [*args, "--json", "--workers", n]) for n in ("1", "2")]
+    assert [r.exit_code for r in runs] == [exit_code, exit_code]
+    return json.loads(runs[0].stdout), json.loads(runs[1].stdout)
+
+
 def test_verify_runs_the_same_in_one_process_and_in_two() -> None:
-    base = [
-        "verify",
-        str(CHANGES / "client-casusregie-fase3.yaml"),
-        "--max-states",
-        "150",
-        "--examples",
-        "0",
-        "--json",
-    ]
-    one, two = (runner.invoke(app, [*base, "--workers", n]) for n in ("1", "2"))
-    assert one.exit_code == two.exit_code == 1
-    first, second = json.loads(one.stdout), json.loads(two.stdout)
+    policy = str(CHANGES / "client-casusregie-fase3.yaml")
+    first, second = _in_one_process_and_in_two(
+        "verify", policy, "--max-states", "150", "--examples", "0", exit_code=1
+    )
     for document in (first, second):
-        document["exploration"].pop("seconds", None)
-        document["exploration"].pop("situations_per_second", None)
-        document["exploration"].pop("workers", None)
+        for timing in ("seconds", "situations_per_second", "workers"):
+            document["exploration"].pop(timing, None)
+    assert first == second
+
+
+def test_diff_runs_the_same_in_one_process_and_in_two() -> None:
+    new = str(CHANGES / "afschalen-zonder-plan.yaml")
+    first, second = _in_one_process_and_in_two(
+        "diff", WEST_BRABANT, new, "--max-states", "120", exit_code=0
+    )
+    assert first["behaviour"], "the change lets afschalen 4→3 happen without the plan"
     assert first == second
 
 

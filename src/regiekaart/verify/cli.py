@@ -50,7 +50,7 @@ WorkersOption = Annotated[
     typer.Option(
         "--workers",
         help="Processes that explore each breadth-first level (0: one per CPU; 1: this "
-        "process only). The verdict and every counterexample are the same either way.",
+        "process only). The result and every story in it are the same either way.",
     ),
 ]
 
@@ -203,6 +203,7 @@ def diff(
             help="Exit 1 when behaviour changed or an invariant that held now fails.",
         ),
     ] = False,
+    workers: WorkersOption = 0,
 ) -> None:
     """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
     before, after = _load(old), _load(new)
@@ -212,6 +213,7 @@ def diff(
         scope=_scope(holders, refusals, measure_order, every_dominance),
         max_states=max_states,
         limit=limit,
+        workers=_workers(workers),
     )
     if as_json:
         typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))

@@ -28,6 +28,7 @@ from ..explore import (
     Scope,
     SituationKey,
     Step,
+    Tried,
     case_at,
     relevant_facts,
     situation_key,
@@ -208,6 +209,23 @@ def _rule(rule: Any) -> dict[str, Any]:
 # -- behaviour -------------------------------------------------------------------------------
 
 
+@attrs.frozen
+class _Answer:
+    """What one policy said to one command in one situation: accepted under a rule, or
+    refused (with the refusal in words). Small, so a parallel exploration can send it."""
+
+    command: Command
+    rule: str | None
+    refusal: str = ""
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> _Answer:
+        if outcome.event is not None:
+            return cls(outcome.command, outcome.event.rule)
+        refusal = outcome.refusal
+        return cls(outcome.command, None, f"{type(refusal).__name__}: {refusal}")
+
+
 @attrs.define
 class _Graph:
     """What one exploration saw, under keys both explorations share."""
@@ -218,7 +236,7 @@ class _Graph:
     """bfs key → shared key."""
     states: dict[SituationKey, CaseState] = attrs.field(factory=dict)
     paths: dict[SituationKey, tuple[Event, ...]] = attrs.field(factory=dict)
-    outcomes: dict[SituationKey, dict[str, Outcome]] = attrs.field(factory=dict)
+    answers: dict[SituationKey, dict[str, _Answer]] = attrs.field(factory=dict)
 
     def visit(self, key: SituationKey, live: Any, step: Step) -> None:
         shared = situation_key(live.state, obligations=True, facts=self.facts)
@@ -227,10 +245,16 @@ class _Graph:
             self.states[shared] = live.state
             self.paths[shared] = live.events[1:]
 
-    def edge(self, key: SituationKey, outcome: Outcome, live: Any) -> None:
-        shared = self.common[key]
-        name = _command_id(outcome.command)
-        self.outcomes.setdefault(shared, {}).setdefault(name, outcome)
+    @staticmethod
+    def observe(
+        key: SituationKey, before: CaseState, outcome: Outcome, live: Any
+    ) -> tuple[str, _Answer]:
+        """Beside the case (in a worker when the search is parallel)."""
+        return _command_id(outcome.command), _Answer.of(outcome)
+
+    def tally(self, key: SituationKey, tried: Tried) -> None:
+        name, answer = tried.note
+        self.answers.setdefault(self.common[key], {}).setdefault(name, answer)
 
 
 def _command_id(command: Command) -> str:
@@ -246,12 +270,22 @@ def diff_policies(
     scope: Scope = VERIFY_SCOPE,
     max_states: int = 20_000,
     limit: int = 10,
+    workers: int = 1,
 ) -> PolicyDiff:
-    """Compare two policies on the card and in behaviour (both explored with ``scope``)."""
+    """Compare two policies on the card and in behaviour (both explored with ``scope``,
+    each over ``workers`` processes)."""
     facts = relevant_facts(old) | relevant_facts(new)
     graphs = (_Graph(old, facts), _Graph(new, facts))
     runs = [
-        explore(g.policy, scope=scope, max_states=max_states, on_visit=g.visit, on_edge=g.edge)
+        explore(
+            g.policy,
+            scope=scope,
+            max_states=max_states,
+            on_visit=g.visit,
+            observe=g.observe,
+            on_tally=g.tally,
+            workers=workers,
+        )
         for g in graphs
     ]
     behaviour, compared = _behaviour(*graphs, limit=limit)
@@ -279,25 +313,24 @@ def _behaviour(old: _Graph, new: _Graph, *, limit: int) -> tuple[list[BehaviourC
     found: dict[str, list[BehaviourChange]] = {"old": [], "new": []}
     with capture_logs():
         for key in shared:
-            names = {*old.outcomes.get(key, {}), *new.outcomes.get(key, {})}
+            names = {*old.answers.get(key, {}), *new.answers.get(key, {})}
             for name in sorted(names):
-                a = _outcome(old, key, name)
-                b = _outcome(new, key, name)
-                if (a.event is None) == (b.event is None):
+                a = _answer(old, key, name)
+                b = _answer(new, key, name)
+                if (a.rule is None) == (b.rule is None):
                     continue
-                side, graph, other = ("old", old, b) if a.event is not None else ("new", new, a)
-                accepted = a if a.event is not None else b
-                assert accepted.event is not None
-                assert other.refusal is not None
+                side, graph, other = ("old", old, b) if a.rule is not None else ("new", new, a)
+                accepted = a if a.rule is not None else b
+                assert accepted.rule is not None
                 path = graph.paths[key]
-                last = describe_command(graph.policy, accepted.command, accepted.event.rule)
+                last = describe_command(graph.policy, accepted.command, accepted.rule)
                 story = (*tell(graph.policy, path), f"{len(path) + 1}. {last}")
                 found[side].append(
                     BehaviourChange(
                         accepted_by=side,
                         command=unstructure_command(accepted.command),
-                        rule=accepted.event.rule,
-                        refusal=f"{type(other.refusal).__name__}: {other.refusal}",
+                        rule=accepted.rule,
+                        refusal=other.refusal,
                         trace=story,
                         length=len(path) + 1,
                     )
@@ -308,16 +341,16 @@ def _behaviour(old: _Graph, new: _Graph, *, limit: int) -> tuple[list[BehaviourC
     return out, len(shared)
 
 
-def _outcome(graph: _Graph, key: SituationKey, name: str) -> Outcome:
-    """The outcome of command ``name`` in situation ``key`` under ``graph``'s policy
-    (tried now on a live case if that exploration did not suggest the command)."""
-    known = graph.outcomes.get(key, {}).get(name)
+def _answer(graph: _Graph, key: SituationKey, name: str) -> _Answer:
+    """What ``graph``'s policy says to command ``name`` in situation ``key`` (tried now on
+    a live case if that exploration did not suggest the command)."""
+    known = graph.answers.get(key, {}).get(name)
     if known is not None:
         return known
     command = structure_command(json.loads(name))
-    outcome = try_command(case_at(graph.policy, graph.states[key], ()), command)
-    graph.outcomes.setdefault(key, {})[name] = outcome
-    return outcome
+    answer = _Answer.of(try_command(case_at(graph.policy, graph.states[key], ()), command))
+    graph.answers.setdefault(key, {})[name] = answer
+    return answer
 
 
 # -- rendering -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .. import authority
 from ..case import Case
 from ..commands import Member
 from ..explore import (
+    Examine,
     Outcome,
     Scope,
     SituationKey,
@@ -175,16 +176,17 @@ def explore(
     opened_by: str | None = None,
     progress: Progress | None = None,
     on_visit: Callable[[SituationKey, Any, Step], None] | None = None,
-    on_edge: Callable[[SituationKey, Outcome, Any], None] | None = None,
+    observe: Examine | None = None,
+    on_tally: Callable[[SituationKey, Tried], None] | None = None,
     workers: int = 1,
 ) -> Exploration:
     """Explore ``policy`` breadth first and check every obligation on the way.
 
-    ``on_visit`` and ``on_edge`` see what :func:`~regiekaart.explore.bfs` passes on, for
-    tools that compare explorations (the policy diff) without exploring twice; an
-    ``on_edge`` needs the live case, so the search then runs in this process.
-    ``workers > 1`` spreads each breadth-first level over that many processes; the
-    result, shortest stories included, is the same.
+    ``on_visit``, ``observe`` and ``on_tally`` are the ``visit``, ``examine`` and
+    ``tally`` of :func:`~regiekaart.explore.bfs` (``on_tally`` gets what ``observe``
+    returned as the note), for tools that compare explorations (the policy diff) without
+    exploring twice. ``workers > 1`` spreads each breadth-first level over that many
+    processes; the result, shortest stories included, is the same.
     """
     with quiet():
         case = start_case(policy, household, opened_by)
@@ -196,21 +198,20 @@ def explore(
         opened_by=case.events[0].command.actor,
         invariants=(*invariants_for(policy), *extra),
     )
-    result.workers = workers if on_edge is None and workers > 1 and can_fork() else 1
-    walker = _Walker(result, progress, on_visit, on_edge)
+    result.workers = workers if workers > 1 and can_fork() else 1
+    walker = _Walker(result, progress, on_visit, observe, on_tally)
     began = time.perf_counter()
     with quiet():
         steps = bfs(
             policy,
             case,
             visit=walker.visit,
-            edge=walker.edge if on_edge is not None else None,
             examine=walker.examine,
             tally=walker.tally,
             scope=scope,
             keep_log=True,
             max_states=max_states,
-            workers=1 if on_edge is not None else workers,
+            workers=result.workers,
         )
     result.situations = len(steps)
     result.bound_hit = len(steps) >= max_states
@@ -256,13 +257,15 @@ class _Walker:
         result: Exploration,
         progress: Progress | None,
         on_visit: Callable[[SituationKey, Any, Step], None] | None,
-        on_edge: Callable[[SituationKey, Outcome, Any], None] | None,
+        observe: Examine | None,
+        on_tally: Callable[[SituationKey, Tried], None] | None,
     ) -> None:
         self.result = result
         self.policy = result.policy
         self.progress = progress
         self.on_visit = on_visit
-        self.on_edge = on_edge
+        self.observe = observe
+        self.on_tally = on_tally
         local = [
             (inv, index, name, params)
             for inv in result.invariants
@@ -328,26 +331,26 @@ class _Walker:
 
     def examine(
         self, key: SituationKey, before: CaseState, outcome: Outcome, live: Any
-    ) -> list[_Noted] | None:
+    ) -> tuple[list[_Noted] | None, Any]:
         """An accepted step: were its deciders the ones who made it, does every
-        invariant still hold? ``None`` when all is well (the common case)."""
+        invariant still hold? No findings is ``None`` (the common case). The second
+        part is what ``observe`` made of the step."""
+        observed = self.observe(key, before, outcome, live) if self.observe else None
         event = outcome.event
         if event is None:
-            return None
+            return None, observed
         found = self.check(live, outcome.target)
         wrong = _check_authority(self.policy, before.roles, event, live, self.seen)
         if wrong is not None:
             found.append(((AUTHORITY, 0), wrong))
-        return found or None
-
-    def edge(self, key: SituationKey, outcome: Outcome, live: Any) -> None:
-        """One command tried, with the live case (a serial search with an ``on_edge``)."""
-        assert self.on_edge is not None
-        self.on_edge(key, outcome, live)
+        return found or None, observed
 
     def tally(self, key: SituationKey, tried: Tried) -> None:
         """One command tried: count it, keep the edge, keep the first finding per check."""
         result = self.result
+        findings, observed = tried.note
+        if self.on_tally is not None:
+            self.on_tally(key, attrs.evolve(tried, note=observed))
         result.tried += 1
         if not tried.accepted:
             return
@@ -356,7 +359,7 @@ class _Walker:
         self.edges.setdefault(key, set()).add(tried.target)
         if tried.rule:
             result.fired.add(tried.rule)
-        for which, finding in tried.note or ():
+        for which, finding in findings or ():
             if which not in self.reported:
                 self.reported.add(which)
                 result.findings.append(finding)
