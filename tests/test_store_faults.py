@@ -313,23 +313,34 @@ def _open_and_close(url: str, barrier: Any) -> None:
         assert store.schema_version() == SCHEMA_VERSION
 
 
+OPENERS = 8
+ROUNDS = 8
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 def test_processes_opening_a_new_database_together_migrate_it_once(
     name: str, tmp_path: Path
 ) -> None:
+    """Eight processes released at once on a new database, in several rounds: every one
+    opens it (none told "database is locked" — SQLite's switch to WAL does not wait
+    through the busy timeout, so the store must), and each migration is applied once."""
     context = multiprocessing.get_context("fork")
-    with backend(name, tmp_path) as db:
-        barrier = context.Barrier(4)
-        openers = [
-            context.Process(target=_open_and_close, args=(db.url, barrier)) for _ in range(4)
-        ]
-        for opener in openers:
-            opener.start()
-        for opener in openers:
-            opener.join(timeout=120)
-        assert [o.exitcode for o in openers] == [0] * 4
-        versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
-        assert sorted(versions) == list(range(1, SCHEMA_VERSION + 1))
+    for round_ in range(ROUNDS):
+        folder = tmp_path / f"round-{round_}"
+        folder.mkdir()
+        with backend(name, folder) as db:
+            barrier = context.Barrier(OPENERS)
+            openers = [
+                context.Process(target=_open_and_close, args=(db.url, barrier))
+                for _ in range(OPENERS)
+            ]
+            for opener in openers:
+                opener.start()
+            for opener in openers:
+                opener.join(timeout=120)
+            assert [o.exitcode for o in openers] == [0] * OPENERS, f"round {round_}"
+            versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
+            assert sorted(versions) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path: Path) -> None:

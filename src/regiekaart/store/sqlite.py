@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -40,7 +41,7 @@ class SQLiteStore(SQLStore):
             raise StoreError(f"cannot open the SQLite store {self.path}: {exc}") from None
         try:
             self._check_schema()
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal(timeout)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -51,6 +52,25 @@ class SQLiteStore(SQLStore):
             self._db.close()
             raise
         _log.debug("store.opened", backend=self.backend)
+
+    def _enter_wal(self, timeout: float) -> None:
+        """Switch the file to WAL, waiting for the other processes that open it.
+
+        The switch needs the database to itself, and SQLite answers "database is locked"
+        at once rather than through the busy timeout: several processes opening a new
+        file together retry here, with a growing pause, until ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
     @contextmanager
     def _cursor(self, *, write: bool) -> Iterator[Cursor]:
