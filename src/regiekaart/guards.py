@@ -45,6 +45,8 @@ class Work:
     roles: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     entered: list[str] = attrs.field(factory=list)
     target: frozenset[str] = frozenset()
+    verdicts: dict[str, CommandRefused | None] = attrs.field(factory=dict)
+    """What :func:`first_refusal` found per rule, so the guards run once per command."""
 
     def refusal(self, cls: type[CommandRefused], message: str) -> CommandRefused:
         """A refusal of ``cls`` citing the rule under way and the configuration."""
@@ -169,9 +171,18 @@ GUARDS: tuple[Guard, ...] = (deciders, criteria, preconditions, dominance, holde
 
 
 def first_refusal(rule: TransitionRule, work: Work) -> CommandRefused | None:
-    """The refusal of the first guard that fails, or ``None`` when the rule may fire."""
+    """The refusal of the first guard that fails, or ``None`` when the rule may fire.
+
+    Remembered on ``work``: the runtime asks before it sends the chart the event, and
+    the chart asks again as the transition's condition — both before any action has
+    changed the work, so the answer is the same.
+    """
+    if rule.id in work.verdicts:
+        return work.verdicts[rule.id]
+    found: CommandRefused | None = None
     for guard in GUARDS:
-        refusal = guard(rule, work)
-        if refusal is not None:
-            return refusal
-    return None
+        found = guard(rule, work)
+        if found is not None:
+            break
+    work.verdicts[rule.id] = found
+    return found
