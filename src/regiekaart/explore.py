@@ -505,13 +505,16 @@ class Outcome:
     target: SituationKey | None = None
 
 
-def try_command(case: Any, command: Command) -> Outcome:
-    """Apply ``command`` to ``case``; the outcome says accepted (with the event) or refused."""
+def try_command(
+    case: Any, command: Command, key: Callable[[CaseState], SituationKey] = situation_key
+) -> Outcome:
+    """Apply ``command`` to ``case``; the outcome says accepted (with the event and the
+    situation it led to, identified by ``key``) or refused."""
     try:
         event = case.apply(command)
     except CommandRefused as refusal:
         return Outcome(command=command, refusal=refusal)
-    return Outcome(command=command, event=event, target=situation_key(case.state))
+    return Outcome(command=command, event=event, target=key(case.state))
 
 
 class PathClock:
@@ -558,7 +561,11 @@ def can_reach(policy: Policy, start: CaseState, target: str, *, max_states: int 
 def _reach(policy: Policy, start: CaseState, target: str, max_states: int, scope: Scope) -> bool:
     memo = _REACH_CACHE.setdefault((policy.digest, target, scope.holders), {})
     facts = relevant_facts(policy)
-    first = situation_key(start, obligations=False, facts=facts)
+
+    def key_of(state: CaseState) -> SituationKey:
+        return situation_key(state, obligations=False, facts=facts)
+
+    first = key_of(start)
     if first in memo:
         return memo[first]
     parents: dict[SituationKey, SituationKey | None] = {first: None}
@@ -572,10 +579,10 @@ def _reach(policy: Policy, start: CaseState, target: str, max_states: int, scope
             break
         case.reset(state, ())
         for command in enumerate_commands(policy, state, scope=scope):
-            outcome = try_command(case, command)
+            outcome = try_command(case, command, key_of)
             if outcome.event is None:
                 continue
-            new_key = situation_key(case.state, obligations=False, facts=facts)
+            new_key = outcome.target
             if new_key not in parents:
                 parents[new_key] = key
                 queue.append((new_key, case.state))
@@ -675,9 +682,7 @@ def bfs(
         key, state, events = queue.popleft()
         case.reset(state, events)
         for command in expand.source(state):
-            outcome = try_command(case, command)
-            if outcome.event is not None:
-                outcome.target = expand.key(case.state)
+            outcome = expand.attempt(case, command)
             if edge is not None:
                 edge(key, outcome, case)
             if tally is not None:
@@ -731,6 +736,10 @@ class _Expander:
             return self.commands(self.policy, state)
         return enumerate_commands(self.policy, state, scope=self.scope)
 
+    def attempt(self, case: Any, command: Command) -> Outcome:
+        """Apply ``command``; an accepted one names the situation it led to."""
+        return try_command(case, command, self.key)
+
     def tried(self, key: SituationKey, state: CaseState, outcome: Outcome, case: Any) -> Tried:
         note = self.examine(key, state, outcome, case) if self.examine is not None else None
         event = outcome.event
@@ -756,9 +765,7 @@ class _Expander:
             case.reset(state, events)
             results: list[_Result] = []
             for command in self.source(state):
-                outcome = try_command(case, command)
-                if outcome.event is not None:
-                    outcome.target = self.key(case.state)
+                outcome = self.attempt(case, command)
                 tried = self.tried(key, state, outcome, case)
                 found: _Found | None = None
                 if tried.accepted:
