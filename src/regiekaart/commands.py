@@ -91,7 +91,7 @@ class Deescalate(Command):
 
 @frozen(kw_only=True)
 class ChangeLevel(Command):
-    """Op- or afschalen within a phase: expertise or procesregie added or removed."""
+    """Op- or afschalen within a phase: a role added or released."""
 
     type: ClassVar[str] = "change"
     direction: Literal["up", "down"]
@@ -144,7 +144,7 @@ class Inform(Command):
 
 @frozen(kw_only=True)
 class RecordDecision(Command):
-    """A formal decision the policy knows (a plan made, the burgemeester to be informed)."""
+    """A formal decision the policy knows (a plan made, an official to be informed)."""
 
     type: ClassVar[str] = "decision"
     decision: str

@@ -20,7 +20,7 @@ class PolicyError(RegiekaartError, ValueError):
     """A policy (or scenario) file that cannot be used, pointing at the place to fix.
 
     ``file``, ``line`` and ``path`` locate the offending value; ``path`` is the dotted
-    key path inside the document (``phases.fase3.roles.procesregie``).
+    key path inside the document (``phases.<phase>.roles.<role>``).
     """
 
     def __init__(

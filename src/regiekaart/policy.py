@@ -74,7 +74,7 @@ class StateDef:
     """A phase, a sub-state of a phase, or a final state of the chart."""
 
     id: str
-    """Qualified id: ``fase2`` or ``fase2.vrijwillig``."""
+    """Qualified id: a phase ``p`` or its sub-state ``p.s``."""
     title: str
     order: int = 0
     colour: str = ""

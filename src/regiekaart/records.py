@@ -57,7 +57,7 @@ class CaseState:
     """The case between two commands."""
 
     configuration: tuple[str, ...]
-    """Active states, qualified ids (``fase2``, ``fase2.vrijwillig``), sorted."""
+    """Active states, qualified ids (a phase ``p``, its sub-state ``p.s``), sorted."""
     roles: Mapping[str, tuple[str, ...]]
     facts: Facts = Facts()
     obligations: tuple[OpenObligation, ...] = ()

@@ -1,7 +1,7 @@
 """Who holds which role: the cells of the card applied to a case.
 
 Entering a state applies that state's cells, outer state first, so a sub-state's cell
-(casusregie in the compulsory frame) overrides its phase's. Roles the new
+(a role under compulsory measures) overrides its phase's. Roles the new
 configuration does not declare are released: "not more professionals than needed".
 The same functions serve the chart's entry actions and the runtime's look-ahead that
 refuses an ineligible holder before anything moves.

@@ -335,7 +335,7 @@ def _step(index: int, raw: dict[str, Any], located: Located, name: str) -> Step:
 
 
 def _listed(key: str, value: Any) -> Any:
-    """One id where a list is expected reads as a list of one (``together: veilig-thuis``)."""
+    """One id where a list is expected reads as a list of one (``together: some-party``)."""
     if key in _LIST_FIELDS and isinstance(value, str):
         return [value]
     if key == "holders" and isinstance(value, dict):

@@ -38,7 +38,7 @@ _SafeLoader.yaml_implicit_resolvers = {
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
-    """``('phases', 'fase3', 'roles')`` → ``phases.fase3.roles``; list items as ``[0]``."""
+    """``('phases', 'p', 'roles')`` → ``phases.p.roles``; list items as ``[0]``."""
     out = ""
     for part in path:
         if isinstance(part, int):

@@ -1,7 +1,7 @@
 """One case's history as an HTML timeline: who decided what, when, and who held which regie.
 
 A professional reading back a case wants the story, not the log: the phases it went
-through in the card's colours, who held casusregie, procesregie and the rest at every
+through in the card's colours, who held each role of the card at every
 moment, and for each step who took it, together with whom, on which criteria and for
 what reason — and which attempts were refused, and by which rule. The timeline is
 built from a played scenario (its refusals included) or from a case's accepted events,

@@ -197,8 +197,8 @@ def send(
     command: Annotated[
         str,
         typer.Argument(
-            help='The command as JSON, e.g. \'{"type": "escalate", "actor": "wijkteam", '
-            '"to": "fase2", "criteria": ["hulpbehoefte"]}\'; an array is one batch, '
+            help='The command as JSON, e.g. \'{"type": "escalate", "actor": "PARTY", '
+            '"to": "PHASE", "criteria": ["CRITERION"]}\'; an array is one batch, '
             "applied whole or not at all; - reads stdin, @FILE a file.",
             show_default=False,
         ),
