@@ -27,7 +27,7 @@ except CommandRefused as refusal:
 
 with tempfile.TemporaryDirectory() as folder:
     stored = Path(folder) / "case-0001.json"
-    stored.write_text(json.dumps(case.snapshot()))
+    stored.write_text(json.dumps(case.snapshot().to_json()))
     restored = Case.restore(policy, json.loads(stored.read_text()))
 
 assert restored.snapshot() == case.snapshot()

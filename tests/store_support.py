@@ -94,15 +94,18 @@ class Backend:
     def drop_guards(self) -> None:
         """Remove the append-only triggers, as someone tampering by hand would first."""
         if self.name == "sqlite":
-            self.execute("DROP TRIGGER events_no_update")
-            self.execute("DROP TRIGGER events_no_delete")
+            for trigger in ("events_no_update", "events_no_delete"):
+                self.execute(f"DROP TRIGGER {trigger}")
+            for trigger in ("cards_no_update", "cards_no_delete"):
+                self.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         else:
             self.execute("DROP TRIGGER events_append_only ON events")
             self.execute("DROP TRIGGER events_no_truncate ON events")
+            self.execute("DROP TRIGGER IF EXISTS cards_append_only ON cards")
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, to prove that nothing changed."""
-        tables = ("schema_version", "cases", "events")
+        tables = ("schema_version", "cases", "events", "cards")
         out = {}
         for table in tables:
             rows = self.execute(f"SELECT * FROM {table}")

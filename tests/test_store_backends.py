@@ -8,6 +8,7 @@ each other's decisions, and a case can always be rebuilt from its events alone.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,8 +33,10 @@ from regiekaart import (
 )
 from regiekaart.errors import CaseExists, CaseNotFound
 from regiekaart.explore import enumerate_commands, try_command
+from regiekaart.snapshot import Snapshot
 from regiekaart.store import SCHEMA_VERSION, CaseStore, open_store
 from regiekaart.store._sql import snapshot_row
+from regiekaart.store.audit import GENESIS, chain_hash
 from regiekaart.store.migrations import MIGRATIONS
 from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, policy, quiet_logs
 
@@ -59,7 +62,9 @@ def store(db: Backend) -> Iterator[CaseStore]:
 
 
 def _scratch(case: Case) -> Case:
-    return Case.restore(case.policy, case.snapshot(), clock=StepClock())
+    """A copy of ``case`` whose clock goes on from its last event (time never runs back)."""
+    last = case.events[-1].at if case.events else datetime(2027, 1, 1, tzinfo=UTC)
+    return Case.restore(case.policy, case.snapshot(), clock=StepClock(last), since=last)
 
 
 def accepted_now(case: Case) -> list[Command]:
@@ -121,8 +126,9 @@ def test_the_stored_snapshot_is_the_case_snapshot_without_its_log() -> None:
     case = new_case("k-1")
     case.apply(TO_FASE2)
     whole = case.snapshot()
-    del whole["log"]
-    assert snapshot_row(case) == whole
+    assert snapshot_row(case) == whole.without_log().to_json()
+    assert Snapshot.from_json(snapshot_row(case)).state == whole.state
+    assert "log" not in snapshot_row(case) or snapshot_row(case)["log"] == []
 
 
 def test_case_ids_are_unique_and_unknown_ids_are_named(store: CaseStore) -> None:
@@ -230,7 +236,8 @@ def _interleaving(other: CaseStore, command: Command) -> StepClock:
                 other.send(policy(), "k-1", command)
             return super().__call__()
 
-    return Clock()
+    # Later than the other writer's system clock: time never runs backwards on a case.
+    return Clock(datetime(2030, 1, 1, tzinfo=UTC))
 
 
 def test_a_refused_command_changes_nothing_in_the_store(store: CaseStore, db: Backend) -> None:
@@ -320,20 +327,53 @@ def test_the_event_table_is_append_only(store: CaseStore, db: Backend) -> None:
     assert store.verify()[0].ok
 
 
-def test_an_older_schema_is_migrated_and_keeps_its_data(db: Backend) -> None:
-    with open_store(db.url) as store:
-        store.create(new_case("k-1"))
-    # Back to version 1 as an older regiekaart left it: no append-only guards.
+def _back_to_version_1(db: Backend) -> None:
+    """Turn a database into one an older regiekaart left at schema version 1: no guards,
+    no cards, events hashed without the state they produced."""
     db.drop_guards()
     if db.name == "postgres":
         db.execute("DROP FUNCTION regiekaart_events_append_only()")
+    db.execute("DROP TABLE cards")
+    rows = db.execute("SELECT case_id, seq, policy_digest, body FROM events ORDER BY case_id, seq")
+    prev: dict[str, str] = {}
+    for case_id, seq, digest, body in rows:
+        parsed = json.loads(body) if isinstance(body, str) else body
+        hashed = chain_hash(prev.get(case_id, GENESIS), case_id, digest, parsed)
+        db.execute(
+            "UPDATE events SET prev_hash = ?, hash = ? WHERE case_id = ? AND seq = ?",
+            (prev.get(case_id, GENESIS), hashed, case_id, seq),
+        )
+        db.execute("UPDATE cases SET head_hash = ? WHERE case_id = ?", (hashed, case_id))
+        prev[case_id] = hashed
+    db.execute("ALTER TABLE events DROP COLUMN state_digest")
     db.execute("DELETE FROM schema_version WHERE version > 1")
-    data = {k: v for k, v in db.dump().items() if k != "schema_version"}
+
+
+_V1_EVENTS = (
+    "SELECT case_id, seq, at, command, rule, policy_digest, body, prev_hash, hash FROM events"
+)
+
+
+def test_an_older_schema_is_migrated_and_keeps_its_data(db: Backend) -> None:
+    with open_store(db.url) as store:
+        store.create(new_case("k-1"))
+    _back_to_version_1(db)
+    cases = db.execute("SELECT * FROM cases")
+    events = db.execute(_V1_EVENTS)
 
     with open_store(db.url) as store:
         assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+        report = store.verify()[0]
+        assert report.ok
+        assert not report.replayed
+        assert "not hold" in report.unreplayed
+        assert store.verify(cards=[policy()])[0].replayed
+        assert db.execute("SELECT * FROM cases") == cases
+        assert db.execute(_V1_EVENTS) == events
+        # The case goes on: its new events chain the state they produce.
+        store.send(policy(), "k-1", TO_FASE2, clock=StepClock(datetime(2027, 1, 1, tzinfo=UTC)))
         assert store.verify()[0].ok
-    assert {k: v for k, v in db.dump().items() if k != "schema_version"} == data
+        assert store.verify()[0].replayed
     with pytest.raises(Exception, match="append-only"):
         db.execute("DELETE FROM events")
 

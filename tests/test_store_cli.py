@@ -229,13 +229,15 @@ def _alter_reason(db: Backend, case: str) -> None:
 def _alter_and_rehash(db: Backend, case: str) -> None:
     """A careful forger: alters event 3 and gives it a matching hash."""
     _alter_reason(db, case)
-    digest, body, prev = db.execute(
-        "SELECT policy_digest, body, prev_hash FROM events WHERE case_id = ? AND seq = 3", (case,)
+    digest, body, prev, state = db.execute(
+        "SELECT policy_digest, body, prev_hash, state_digest FROM events"
+        " WHERE case_id = ? AND seq = 3",
+        (case,),
     )[0]
     parsed = json.loads(body) if isinstance(body, str) else body
     db.execute(
         "UPDATE events SET hash = ? WHERE case_id = ? AND seq = 3",
-        (chain_hash(prev, case, digest, parsed), case),
+        (chain_hash(prev, case, digest, parsed, state), case),
     )
 
 

@@ -56,12 +56,12 @@ def store(db: Backend) -> Iterator[CaseStore]:
     [
         (
             '{"format": 1, "case": "k-1", "policy": {}, "state": {"configuration": 5}}',
-            "expected tuple @ state.configuration",
+            "expected tuple @ snapshot.state.configuration",
         ),
-        ('{"format": 1, "case": "k-9", "policy": {}, "state": {}}', "it names case 'k-9'"),
+        ('{"format": 1, "case": "k-9", "policy": {}, "state": {}}', "it names another case"),
         ('["not", "an", "object"]', "expected an object, found list"),
-        ('{"format": 1, "case": "k-1", "policy": {}}', "it has no state"),
-        ('{"format": 1, "case": "k-1", "state": {}}', "it names no policy"),
+        ('{"format": 1, "case": "k-1", "policy": {}}', "required field missing @ snapshot.state"),
+        ('{"format": 1, "case": "k-1", "state": {}}', "required field missing @ snapshot.policy"),
     ],
 )
 def test_a_corrupt_snapshot_row_is_named_and_nothing_changes(

@@ -31,12 +31,15 @@ from .commands import (
 from .errors import (
     AuditChainBroken,
     CaseClosed,
+    CaseNotFound,
     CommandRefused,
     ConcurrencyConflict,
+    CorruptRecord,
     CriteriaNotMet,
     HolderRequired,
     IneligibleHolder,
     InvalidCommand,
+    InvalidTime,
     NotAuthorized,
     PolicyError,
     PolicyErrors,
@@ -49,6 +52,7 @@ from .errors import (
 from .loader import load_policy, policy_schema
 from .policy import Policy
 from .records import CaseState, Event, Facts
+from .snapshot import Snapshot
 
 __version__ = "0.1.0"
 
@@ -57,6 +61,7 @@ __all__ = [
     "AuditChainBroken",
     "Case",
     "CaseClosed",
+    "CaseNotFound",
     "CaseState",
     "ChangeLevel",
     "Clock",
@@ -65,6 +70,7 @@ __all__ = [
     "CommandRefused",
     "CompiledPolicy",
     "ConcurrencyConflict",
+    "CorruptRecord",
     "CriteriaNotMet",
     "Deescalate",
     "EndMeasure",
@@ -76,6 +82,7 @@ __all__ = [
     "IneligibleHolder",
     "Inform",
     "InvalidCommand",
+    "InvalidTime",
     "Melding",
     "Member",
     "NotAuthorized",
@@ -88,6 +95,7 @@ __all__ = [
     "RecordDecision",
     "RegiekaartError",
     "Signal",
+    "Snapshot",
     "SnapshotMismatch",
     "StepClock",
     "StoreError",

@@ -11,9 +11,9 @@ carrying the case id and no personal data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-import cattrs
 import structlog
 from statemachine import StateChart
 from statemachine.exceptions import TransitionNotAllowed as ChartRefused
@@ -44,6 +44,7 @@ from .errors import (
     HolderRequired,
     IneligibleHolder,
     InvalidCommand,
+    InvalidTime,
     NotAuthorized,
     SnapshotMismatch,
     TransitionNotAllowed,
@@ -58,14 +59,12 @@ from .records import (
     Handover,
     Informed,
     OpenObligation,
-    structure_event,
-    structure_state,
-    unstructure,
 )
+from .snapshot import SNAPSHOT_FORMAT, PolicyRef, Snapshot, problems
 
 _logger = structlog.get_logger("regiekaart")
 
-SNAPSHOT_FORMAT = 1
+__all__ = ["SNAPSHOT_FORMAT", "Case", "activity_party", "evolve_facts", "fit_problems"]
 
 
 class Case:
@@ -84,6 +83,7 @@ class Case:
         *,
         restored_from_digest: str | None = None,
         started: tuple[ChartModel, StateChart[Any]] | None = None,
+        last_at: datetime | None = None,
     ) -> None:
         self._compiled = compiled
         self._policy = compiled.policy
@@ -91,6 +91,8 @@ class Case:
         self._clock = clock
         self._state = state
         self._events = events
+        self._known = {state.seq: state}
+        self._last_at = events[-1].at if events else last_at
         if started is None:
             self._model = ChartModel()
             self._chart = compiled.new_chart(self._model)
@@ -127,7 +129,7 @@ class Case:
         role_map = roles.settle(policy, work.roles, frozenset(configuration))
         event = Event(
             seq=1,
-            at=clock(),
+            at=_checked_time(clock(), None, command),
             command=command,
             rule="open",
             after=configuration,
@@ -150,65 +152,101 @@ class Case:
 
     @classmethod
     def restore(
-        cls, policy: Policy, snapshot: Mapping[str, Any], *, clock: Clock = system_clock
+        cls,
+        policy: Policy,
+        snapshot: Snapshot | Mapping[str, Any],
+        *,
+        clock: Clock = system_clock,
+        since: datetime | None = None,
     ) -> Case:
         """The case a :meth:`snapshot` describes, under ``policy``.
 
-        Raises :class:`~regiekaart.errors.SnapshotMismatch` naming what no longer fits
-        when the policy has changed in a way the snapshot cannot live with.
+        Raises :class:`~regiekaart.errors.SnapshotMismatch` naming what is wrong: a
+        snapshot of the wrong shape, of another card, in a situation no case under this
+        card can be in (see :func:`regiekaart.snapshot.problems`), or — when the log is
+        whole — whose events, replayed under ``policy``, do not give exactly this log
+        and this state. A snapshot restores only as a case could have become it.
+
+        ``since`` is the time of the last event when the log does not hold it (a store
+        that keeps the log elsewhere); later commands may not be earlier.
         """
-        if snapshot.get("format") != SNAPSHOT_FORMAT:
-            raise SnapshotMismatch(f"unknown snapshot format {snapshot.get('format')!r}")
-        recorded = snapshot.get("policy", {})
-        if recorded.get("id") != policy.id:
+        value = Snapshot.from_json(snapshot)
+        if value.policy.id != policy.id:
             raise SnapshotMismatch(
-                f"snapshot is of policy {recorded.get('id')!r}, not {policy.id!r}"
+                f"case {value.case}: the snapshot is of policy {value.policy.id!r}, "
+                f"not {policy.id!r}"
             )
-        try:
-            state = structure_state(snapshot["state"])
-            events = [structure_event(e) for e in snapshot["log"]]
-        except (KeyError, ValueError, TypeError, cattrs.BaseValidationError) as exc:
-            detail = (
-                "; ".join(cattrs.transform_error(exc))
-                if isinstance(exc, cattrs.BaseValidationError)
-                else str(exc)
-            )
-            raise SnapshotMismatch(f"the snapshot is malformed: {detail}") from None
-        problems = fit_problems(policy, state)
-        if problems:
+        found = problems(policy, value)
+        if found:
             raise SnapshotMismatch(
-                f"case {snapshot.get('case')}: the policy no longer fits: " + "; ".join(problems)
+                f"case {value.case}: the snapshot does not fit the policy: " + "; ".join(found)
             )
-        digest = recorded.get("digest")
-        changed = digest if digest != policy.digest else None
+        changed = value.policy.digest if value.policy.digest != policy.digest else None
+        if value.whole:
+            case = cls._replayed(policy, value)
+            case._clock = clock
+            case.restored_from_digest = changed
+            return case
         return cls(
             compile_policy(policy),
-            str(snapshot["case"]),
+            value.case,
             clock,
-            state,
-            events,
+            value.state,
+            [*value.log],
             restored_from_digest=changed,
+            last_at=since,
         )
 
     @classmethod
+    def _replayed(cls, policy: Policy, value: Snapshot) -> Case:
+        """The case ``value``'s log gives under ``policy``, refused unless it is ``value``."""
+        case = cls.replay(policy, value.case, value.log)
+        for ours, theirs in zip(case._events, value.log, strict=True):
+            if ours != theirs:
+                raise SnapshotMismatch(
+                    f"case {value.case}: event {theirs.seq} of the log is not what its "
+                    f"command gives under this policy ({_differs(ours, theirs)})"
+                )
+        if case._state != value.state:
+            raise SnapshotMismatch(
+                f"case {value.case}: the state is not the one its log leads to "
+                f"({_differs(case._state, value.state)})"
+            )
+        return case
+
+    @classmethod
     def replay(cls, policy: Policy, case_id: str, events: Sequence[Event]) -> Case:
-        """Rebuild a case from its events alone, at the times they were recorded."""
+        """Rebuild a case from its events alone, at the times they were recorded.
+
+        Each event's command is applied again; one the policy refuses now is a
+        :class:`~regiekaart.errors.SnapshotMismatch` naming the event.
+        """
         if not events or not isinstance(events[0].command, OpenCase):
-            raise SnapshotMismatch("a case's events start with the open command")
+            raise SnapshotMismatch(f"case {case_id}: a case's events start with the open command")
+        if [e.seq for e in events] != list(range(1, len(events) + 1)):
+            raise SnapshotMismatch(f"case {case_id}: the events are not numbered 1..{len(events)}")
+        if any(isinstance(e.command, OpenCase) for e in events[1:]):
+            raise SnapshotMismatch(f"case {case_id}: a case is opened once, by its first event")
         times = iter([e.at for e in events])
         clock: Clock = lambda: next(times)  # noqa: E731
         first = events[0].command
-        assert isinstance(first, OpenCase)
-        case = cls.create(
-            policy,
-            case_id,
-            actor=first.actor,
-            members=first.members,
-            clock=clock,
-            reason=first.reason,
-        )
-        for event in events[1:]:
-            case.apply(event.command)
+        event = events[0]
+        try:
+            case = cls.create(
+                policy,
+                case_id,
+                actor=first.actor,
+                members=first.members,
+                clock=clock,
+                reason=first.reason,
+            )
+            for event in events[1:]:
+                case.apply(event.command)
+        except CommandRefused as refusal:
+            raise SnapshotMismatch(
+                f"case {case_id}: event {event.seq} ({event.command.type}) is refused "
+                f"under this policy: {refusal}"
+            ) from None
         case._clock = system_clock
         return case
 
@@ -220,6 +258,8 @@ class Case:
         """
         self._state = state
         self._events = list(events)
+        self._known = {state.seq: state}
+        self._last_at = self._events[-1].at if self._events else None
         if self._chart.is_terminated:
             # A chart that reached a final state stops its engine for good; start anew.
             self._chart = self._compiled.new_chart(self._model)
@@ -277,19 +317,22 @@ class Case:
         """Whether the case is in a final state."""
         return any(self._policy.states[s].final for s in self._state.configuration)
 
-    def snapshot(self) -> dict[str, Any]:
-        """A JSON-able dict from which :meth:`restore` gives an identical case."""
-        return {
-            "format": SNAPSHOT_FORMAT,
-            "case": self.case_id,
-            "policy": {
-                "id": self._policy.id,
-                "version": self._policy.version,
-                "digest": self._policy.digest,
-            },
-            "state": unstructure(self._state),
-            "log": [unstructure(event) for event in self._events],
-        }
+    def snapshot(self) -> Snapshot:
+        """The case as a value from which :meth:`restore` gives an identical case
+        (``.to_json()`` for plain JSON)."""
+        policy = self._policy
+        return Snapshot(
+            case=self.case_id,
+            policy=PolicyRef(id=policy.id, version=policy.version, digest=policy.digest),
+            state=self._state,
+            log=tuple(self._events),
+            log_from=self._events[0].seq if self._events else self._state.seq + 1,
+        )
+
+    def state_at(self, seq: int) -> CaseState | None:
+        """The state the case was in at version ``seq``, if this object saw it: the
+        state it was restored or created in, or one a command it applied produced."""
+        return self._known.get(seq)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -777,7 +820,7 @@ class Case:
                 )
         event = Event(
             seq=seq,
-            at=self._clock(),
+            at=_checked_time(self._clock(), self._last_at, command),
             command=command,
             rule=rule,
             source=source,
@@ -796,6 +839,8 @@ class Case:
             seq=seq,
         )
         self._events.append(event)
+        self._known[seq] = self._state
+        self._last_at = event.at
         return event
 
 
@@ -975,6 +1020,53 @@ def _handovers(
         if old != new:
             out.append(Handover(role=role, released=tuple(p for p in old if p not in new), to=new))
     return tuple(out)
+
+
+def _checked_time(reading: object, last: datetime | None, command: Command) -> datetime:
+    """The clock's reading as an event records it: timezone-aware, in UTC, in range, and
+    not before the case's last event (an audit trail whose time runs backwards proves
+    nothing about order)."""
+    if not isinstance(reading, datetime) or reading.utcoffset() is None:
+        raise InvalidTime(
+            f"the clock gave {type(reading).__name__} {str(reading)[:40]}, not a timezone-aware "
+            "datetime; pass a clock such as lambda: datetime.now(UTC)",
+            command=command,
+        )
+    at = reading.astimezone(UTC)
+    if not MIN_TIME <= at <= MAX_TIME:
+        raise InvalidTime(
+            f"the time {at.isoformat()} is outside {MIN_TIME.year}..{MAX_TIME.year}",
+            command=command,
+        )
+    if last is not None and at < last:
+        raise InvalidTime(
+            f"the time {at.isoformat()} is earlier than the case's last event at "
+            f"{last.isoformat()}; time may not run backwards",
+            command=command,
+        )
+    return at
+
+
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest time an event may carry."""
+MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC)
+"""The latest: every zone's local time of it still fits a datetime (a day of slack)."""
+
+
+def _differs(ours: Any, theirs: Any) -> str:
+    """The first field in which two records of the same type differ, for a message."""
+    import attrs
+
+    for field in attrs.fields(type(ours)):
+        a, b = getattr(ours, field.name), getattr(theirs, field.name)
+        if a != b:
+            return f"{field.name}: recorded {_brief(b)}, replayed {_brief(a)}"
+    return "they differ"
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def fit_problems(policy: Policy, state: CaseState) -> list[str]:

@@ -112,6 +112,11 @@ class HolderRequired(IneligibleHolder):
     """The role needs a holder here, none was chosen and the policy has no default."""
 
 
+class InvalidTime(CommandRefused, ValueError):
+    """The host's clock gave a time an audit trail cannot use: without a time zone,
+    outside the supported range, or earlier than the case's last event."""
+
+
 class CaseClosed(TransitionNotAllowed):
     """The case is in a final state; it accepts no further commands."""
 
@@ -123,14 +128,12 @@ class StoreError(RegiekaartError):
 class ConcurrencyConflict(StoreError):
     """Another writer committed first: reload the case and try again."""
 
-    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+    def __init__(self, case_id: str, expected: int, actual: int, detail: str = "") -> None:
         self.case_id = case_id
         self.expected = expected
         self.actual = actual
-        super().__init__(
-            f"case {case_id}: expected version {expected} but the store holds {actual}; "
-            "reload the case and apply the command again"
-        )
+        said = detail or f"expected version {expected} but the store holds {actual}"
+        super().__init__(f"case {case_id}: {said}; reload the case and apply the command again")
 
 
 class AuditChainBroken(StoreError):
@@ -184,3 +187,10 @@ class SchemaTooNew(StoreError):
 
 class SnapshotMismatch(RegiekaartError, ValueError):
     """A snapshot does not fit the policy it is restored under; the message says what."""
+
+    @property
+    def detail(self) -> str:
+        """The message without the case it names (a store names the case itself)."""
+        text = str(self)
+        head, sep, rest = text.partition(": ")
+        return rest if sep and head.startswith("case ") else text

@@ -66,6 +66,21 @@ def load_policy(path: str | Path) -> Policy:
     return policy
 
 
+def load_policy_document(document: Mapping[str, Any], *, name: str) -> Policy:
+    """A policy from an already resolved document (the JSON a store keeps), checked as a
+    file is; it has the digest of the file it was resolved from."""
+    data = dict(document)
+    if "extends" in data:
+        raise PolicyError("a resolved document extends nothing", file=name, path="extends")
+    located: Located = {}
+    _validate_schema(data, located)
+    policy = _build(data, located, (), ())
+    problems = semantics.check(policy, data, located)
+    if problems:
+        raise PolicyErrors(problems)
+    return policy
+
+
 def _resolve(
     path: Path, seen: tuple[Path, ...]
 ) -> tuple[dict[str, Any], Located, tuple[str, ...], tuple[str, ...]]:
@@ -327,7 +342,10 @@ def _build(
 ) -> Policy:
     measures = document.get("measures") or {}
     dominance = document.get("dominance") or {}
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+    # In the order written, not sorted: the order of rules, cells and obligations is
+    # part of what a card means (the first rule that fits is tried first), so two cards
+    # that differ only in order must not share a digest.
+    canonical = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
     return Policy(
         id=document["id"],
         title=document["title"],
@@ -459,4 +477,5 @@ def _build(
         overrides=overrides,
         sources={dotted(p): f"{f}:{line}" for p, (f, line) in located.items() if p},
         digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16],
+        document=canonical,
     )

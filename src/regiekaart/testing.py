@@ -83,6 +83,7 @@ from .explore import default_household, enumerate_commands
 from .invariants import Invariant, Violation, invariants_for, violations
 from .policy import Policy
 from .roles import target_configuration
+from .snapshot import Snapshot
 
 __all__ = [
     "SEARCH_CHECKS",
@@ -202,7 +203,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
             assert not leaked, f"the reason text reached the log in {leaked}: {entry}"
 
     def _check_shadow(
-        self, command: Command, refusal: CommandRefused | None, after: dict[str, Any]
+        self, command: Command, refusal: CommandRefused | None, after: Snapshot
     ) -> None:
         """A restored case must answer exactly as the live one did."""
         shadow_refusal: CommandRefused | None = None

@@ -15,10 +15,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-import cattrs
 import structlog
 
-from ..case import SNAPSHOT_FORMAT, Case
+from ..case import Case
 from ..clock import Clock, system_clock
 from ..commands import Command
 from ..errors import (
@@ -31,10 +30,12 @@ from ..errors import (
     StoreError,
 )
 from ..policy import Policy
-from ..records import CaseState, Event, structure_state, unstructure
+from ..records import CaseState, Event, unstructure
+from ..snapshot import Snapshot, canonical_json, differences, state_digest
 from . import migrations
-from .audit import GENESIS, ChainReport, StoredEvent, describe, link, verify_chain
+from .audit import GENESIS, ChainReport, StoredEvent, link, verify_chain
 from .protocol import CaseInfo
+from .replay import Cards, replay_report
 
 _log = structlog.get_logger("regiekaart.store")
 
@@ -62,13 +63,21 @@ class Cursor(Protocol):
 def snapshot_row(case: Case) -> dict[str, Any]:
     """The snapshot as stored: :meth:`Case.snapshot` without the log, which lives in
     the event table (writing it again with every commit would grow without end)."""
-    policy = case.policy
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "case": case.case_id,
-        "policy": {"id": policy.id, "version": policy.version, "digest": policy.digest},
-        "state": unstructure(case.state),
-    }
+    return case.snapshot().without_log().to_json()
+
+
+def _states(case: Case, events: Sequence[Event]) -> list[CaseState]:
+    """The state each of ``events`` produced, which its row will name."""
+    states = []
+    for event in events:
+        state = case.state_at(event.seq)
+        if state is None:
+            raise StoreError(
+                f"case {case.case_id}: the state after event {event.seq} is not known to this "
+                "case; restore it with its whole log (which replays it) before storing it"
+            )
+        states.append(state)
+    return states
 
 
 class SQLStore(ABC):
@@ -78,6 +87,8 @@ class SQLStore(ABC):
     url: str = ""
     _lock_clause = ""
     """Appended to the SELECT that reads a case's head before a commit."""
+    _cards_kept: frozenset[str] = frozenset()
+    """Digests of the cards this connection knows the ``cards`` table holds."""
 
     # -- what a backend provides -----------------------------------------------------------
 
@@ -188,7 +199,7 @@ class SQLStore(ABC):
                 f"(it has {len(events)} events at version {case.version})"
             )
         digest = case.policy.digest
-        rows = link(case.case_id, digest, events, GENESIS)
+        rows = link(case.case_id, digest, events, _states(case, events), GENESIS)
         try:
             with self._transaction(write=True) as cursor:
                 cursor.execute(self._sql("SELECT 1 FROM cases WHERE case_id = ?"), (case.case_id,))
@@ -215,49 +226,42 @@ class SQLStore(ABC):
                     ),
                 )
                 self._insert_events(cursor, rows, events)
+                kept = self._keep_card(cursor, case.policy)
         except StoreError as exc:
             if exc.__cause__ is not None and self._is_duplicate(exc.__cause__):
                 raise CaseExists(case.case_id) from None
             raise
+        self._cards_kept = self._cards_kept | kept
         _log.info("store.created", backend=self.backend, case=case.case_id, version=case.version)
 
     def commit(self, case: Case, *, expected: int) -> None:
-        """Append the events after ``expected`` and write the snapshot, atomically."""
+        """Append the events after ``expected`` and write the snapshot, atomically.
+
+        Nothing is ever dropped in silence: the store must hold exactly the case as it
+        was at ``expected`` (its version, the state its head event names, and that
+        event itself when this case applied it), or a
+        :class:`~regiekaart.errors.ConcurrencyConflict` is raised.
+        """
         new = [event for event in case.events if event.seq > expected]
         if [e.seq for e in new] != list(range(expected + 1, case.version + 1)):
             raise StoreError(
                 f"case {case.case_id}: the events since version {expected} are not all in "
                 "memory; load the case before applying commands to it"
             )
-        if not new:
-            return
-        digest = case.policy.digest
-        with self._transaction(write=True) as cursor:
-            cursor.execute(
-                self._sql(
-                    "SELECT version, head_hash, policy_id FROM cases WHERE case_id = ?"
-                    + self._lock_clause
-                ),
-                (case.case_id,),
+        base = case.state_at(expected)
+        if base is None:
+            raise StoreError(
+                f"case {case.case_id}: this case was never at version {expected}; commit "
+                "with the version it was loaded at"
             )
-            head = cursor.fetchone()
-            if head is None:
-                raise CaseNotFound(case.case_id)
-            if int(head[0]) != expected:
-                _log.info(
-                    "store.conflict",
-                    backend=self.backend,
-                    case=case.case_id,
-                    expected=expected,
-                    actual=int(head[0]),
-                )
-                raise ConcurrencyConflict(case.case_id, expected, int(head[0]))
-            if head[2] != case.policy.id:
-                raise StoreError(
-                    f"case {case.case_id} is stored under policy {head[2]!r}, "
-                    f"not {case.policy.id!r}"
-                )
-            rows = link(case.case_id, digest, new, str(head[1]))
+        states = _states(case, new)
+        digest = case.policy.digest
+        mine = next((e for e in case.events if e.seq == expected), None)
+        with self._transaction(write=True) as cursor:
+            head_hash = self._check_base(cursor, case, expected, base, mine)
+            if not new:
+                return
+            rows = link(case.case_id, digest, new, states, head_hash)
             self._insert_events(cursor, rows, new)
             cursor.execute(
                 self._sql(
@@ -280,6 +284,8 @@ class SQLStore(ABC):
             )
             if cursor.rowcount != 1:  # the lock above makes this unreachable; keep the guard
                 raise ConcurrencyConflict(case.case_id, expected, -1)
+            kept = self._keep_card(cursor, case.policy)
+        self._cards_kept = self._cards_kept | kept
         _log.info(
             "store.committed",
             backend=self.backend,
@@ -288,13 +294,102 @@ class SQLStore(ABC):
             events=len(new),
         )
 
+    def _check_base(
+        self, cursor: Cursor, case: Case, expected: int, base: CaseState, mine: Event | None
+    ) -> str:
+        """Refuse a commit unless the store holds the case as it was at ``expected``;
+        the head hash to chain onto."""
+        cursor.execute(
+            self._sql(
+                "SELECT version, head_hash, policy_id FROM cases WHERE case_id = ?"
+                + self._lock_clause
+            ),
+            (case.case_id,),
+        )
+        head = cursor.fetchone()
+        if head is None:
+            raise CaseNotFound(case.case_id)
+        if int(head[0]) != expected:
+            _log.info(
+                "store.conflict",
+                backend=self.backend,
+                case=case.case_id,
+                expected=expected,
+                actual=int(head[0]),
+            )
+            raise ConcurrencyConflict(case.case_id, expected, int(head[0]))
+        if head[2] != case.policy.id:
+            raise StoreError(
+                f"case {case.case_id} is stored under policy {head[2]!r}, not {case.policy.id!r}"
+            )
+        stored = self._head_row(cursor, case.case_id, expected)
+        if stored is None or stored.hash != head[1] or not stored.hashes_right(case.case_id):
+            raise CorruptRecord(
+                case.case_id, f"event {expected}", "it does not match the head of the chain"
+            )
+        ours = mine is not None and canonical_json(stored.body) != canonical_json(unstructure(mine))
+        if ours or (stored.state_digest is not None and stored.state_digest != state_digest(base)):
+            _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
+            raise ConcurrencyConflict(
+                case.case_id,
+                expected,
+                expected,
+                f"the store's event {expected} is another writer's, not this case's",
+            )
+        return str(head[1])
+
+    def _keep_card(self, cursor: Cursor, policy: Policy) -> set[str]:
+        """Keep the card's resolved text, once, so an audit can replay under it later."""
+        if policy.digest in self._cards_kept or not policy.document:
+            return set()
+        cursor.execute(
+            self._sql(
+                "INSERT INTO cards (digest, policy_id, policy_version, document)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING"
+            ),
+            (policy.digest, policy.id, policy.version, policy.document),
+        )
+        return {policy.digest}
+
+    def _head_row(self, cursor: Cursor, case_id: str, seq: int) -> StoredEvent | None:
+        """Event ``seq`` of a case, as stored, or ``None``."""
+        cursor.execute(
+            self._sql(
+                "SELECT policy_digest, body, prev_hash, hash, state_digest FROM events"
+                " WHERE case_id = ? AND seq = ?"
+            ),
+            (case_id, seq),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        body = self._body(case_id, seq, row[1])
+        return StoredEvent(
+            case_id,
+            seq,
+            str(row[0]),
+            body,
+            str(row[2]),
+            str(row[3]),
+            state_digest=None if row[4] is None else str(row[4]),
+        )
+
+    def _body(self, case_id: str, seq: Any, raw: Any) -> dict[str, Any]:
+        try:
+            parsed = self._json_out(raw)
+        except ValueError as exc:
+            raise CorruptRecord(case_id, f"event {seq}", f"not JSON ({exc})") from None
+        if not isinstance(parsed, dict):
+            raise CorruptRecord(case_id, f"event {seq}", "expected an object")
+        return parsed
+
     def _insert_events(
         self, cursor: Cursor, rows: Sequence[StoredEvent], events: Sequence[Event]
     ) -> None:
         cursor.executemany(
             self._sql(
                 "INSERT INTO events (case_id, seq, at, command, rule, policy_digest, body,"
-                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " prev_hash, hash, state_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             [
                 (
@@ -307,6 +402,7 @@ class SQLStore(ABC):
                     self._json_in(row.body),
                     row.prev_hash,
                     row.hash,
+                    row.state_digest,
                 )
                 for row, event in zip(rows, events, strict=True)
             ],
@@ -353,74 +449,126 @@ class SQLStore(ABC):
     def load(
         self, policy: Policy, case_id: str, *, clock: Clock = system_clock, history: bool = True
     ) -> Case:
-        """The case as last committed, restored under ``policy``."""
+        """The case as last committed, restored under ``policy``.
+
+        The snapshot must be the state the head of the chain names, or the case is
+        refused (:class:`~regiekaart.errors.CorruptRecord`, naming what differs): no
+        command is ever applied to a case whose stored state nobody decided. With
+        ``history`` the whole chain is verified and the log replayed as well.
+        """
         with self._transaction(write=False) as cursor:
             cursor.execute(
-                self._sql("SELECT version, snapshot FROM cases WHERE case_id = ?"), (case_id,)
+                self._sql("SELECT version, snapshot, head_hash FROM cases WHERE case_id = ?"),
+                (case_id,),
             )
             row = cursor.fetchone()
             if row is None:
                 raise CaseNotFound(case_id)
             version = int(row[0])
             snapshot = self._snapshot(case_id, row[1], version)
-            rows = self._event_rows(cursor, case_id, version) if history else []
-        for stored in rows:
-            stored.event()  # an unreadable event is named here, by its sequence number
-        log = [stored.body for stored in rows]
+            head = self._head_row(cursor, case_id, version)
+            rows = list(self._event_rows_raw(cursor, case_id)) if history else []
+        log = tuple(stored.event() for stored in rows)  # an unreadable one is named first
+        if history:
+            report = verify_chain(case_id, rows, version=version, head_hash=str(row[2]))
+            if report.broken is not None:
+                raise CorruptRecord(case_id, f"event {report.broken.seq}", report.broken.detail)
+        self._check_snapshot(policy, case_id, snapshot, head, str(row[2]))
+        assert head is not None
+        if not history:
+            return Case.restore(policy, snapshot, clock=clock, since=head.event().at)
+        whole = Snapshot(case=case_id, policy=snapshot.policy, state=snapshot.state, log=log)
         try:
-            return Case.restore(policy, {**snapshot, "log": log}, clock=clock)
-        except SnapshotMismatch:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptRecord(case_id, "the snapshot", str(exc)) from None
+            return Case.restore(policy, whole, clock=clock)
+        except SnapshotMismatch as exc:
+            if snapshot.policy.digest != policy.digest:
+                raise  # another card: the case does not fit it, nothing is corrupt
+            raise CorruptRecord(case_id, "the stored case", exc.detail) from None
 
-    def _snapshot(self, case_id: str, raw: Any, version: int) -> dict[str, Any]:
+    def _check_snapshot(
+        self,
+        policy: Policy,
+        case_id: str,
+        snapshot: Snapshot,
+        head: StoredEvent | None,
+        head_hash: str,
+    ) -> None:
+        """Refuse a snapshot that is not the state the head of the chain produced."""
+        if head is None or head.hash != head_hash or not head.hashes_right(case_id):
+            raise CorruptRecord(
+                case_id,
+                f"event {snapshot.state.seq}",
+                "the head of the chain is missing or altered",
+            )
+        if head.state_digest is None or head.state_digest == state_digest(snapshot.state):
+            return
+        raise CorruptRecord(
+            case_id,
+            "the snapshot",
+            "it is not the state the chain's last event produced; " + self._differs(
+                policy, case_id, snapshot
+            ),
+        )
+
+    def _differs(self, policy: Policy, case_id: str, snapshot: Snapshot) -> str:
+        """What a forged snapshot changed, found by replaying the case's events."""
+        with self._transaction(write=False) as cursor:
+            rows = self._event_rows(cursor, case_id)
+        try:
+            replayed = Case.replay(policy, case_id, [row.event() for row in rows])
+        except (SnapshotMismatch, CorruptRecord) as exc:
+            return f"its events do not replay under this policy either ({exc})"
+        found = differences(snapshot.state, replayed.state)
+        return "; ".join(found) if found else "it differs from what the events give"
+
+    def _snapshot(self, case_id: str, raw: Any, version: int) -> Snapshot:
         """The snapshot column, parsed and checked against the row it sits in."""
         try:
-            snapshot = self._json_out(raw)
+            data = self._json_out(raw)
         except ValueError as exc:
             raise CorruptRecord(case_id, "the snapshot", f"not JSON ({exc})") from None
-        if not isinstance(snapshot, dict):
-            raise CorruptRecord(
-                case_id, "the snapshot", f"expected an object, found {type(snapshot).__name__}"
-            )
-        if not isinstance(snapshot.get("policy"), dict):
-            raise CorruptRecord(case_id, "the snapshot", "it names no policy")
-        if snapshot.get("case") != case_id:
-            raise CorruptRecord(case_id, "the snapshot", f"it names case {snapshot.get('case')!r}")
+        if isinstance(data, dict) and data.get("case", case_id) != case_id:
+            raise CorruptRecord(case_id, "the snapshot", "it names another case")
         try:
-            state = structure_state(snapshot["state"])
-        except KeyError:
-            raise CorruptRecord(case_id, "the snapshot", "it has no state") from None
-        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-            raise CorruptRecord(case_id, "the snapshot", describe(exc, "state")) from None
-        if state.seq != version:
+            snapshot = Snapshot.from_json(data)
+        except SnapshotMismatch as exc:
+            raise CorruptRecord(case_id, "the snapshot", exc.detail) from None
+        if snapshot.case != case_id:
+            raise CorruptRecord(case_id, "the snapshot", "it names another case")
+        if snapshot.state.seq != version:
             raise CorruptRecord(
-                case_id, "the snapshot", f"it is at version {state.seq}, the case row at {version}"
+                case_id,
+                "the snapshot",
+                f"it is at version {snapshot.state.seq}, the case row at {version}",
             )
+        if snapshot.log or snapshot.log_from != version + 1:
+            raise CorruptRecord(case_id, "the snapshot", "it holds a log of its own")
         return snapshot
 
     def _event_rows(
         self, cursor: Cursor, case_id: str, upto: int | None = None
     ) -> list[StoredEvent]:
-        query = "SELECT seq, policy_digest, body, prev_hash, hash FROM events WHERE case_id = ?"
+        query = (
+            "SELECT seq, policy_digest, body, prev_hash, hash, state_digest FROM events"
+            " WHERE case_id = ?"
+        )
         params: tuple[Any, ...] = (case_id,)
         if upto is not None:
             query += " AND seq <= ?"
             params = (case_id, upto)
         cursor.execute(self._sql(query + " ORDER BY seq"), params)
-        out = []
-        for seq, digest, body, prev_hash, hash_ in cursor.fetchall():
-            try:
-                parsed = self._json_out(body)
-            except ValueError as exc:
-                raise CorruptRecord(case_id, f"event {seq}", f"not JSON ({exc})") from None
-            if not isinstance(parsed, dict):
-                raise CorruptRecord(case_id, f"event {seq}", "expected an object")
-            out.append(
-                StoredEvent(case_id, int(seq), str(digest), parsed, str(prev_hash), str(hash_))
+        return [
+            StoredEvent(
+                case_id,
+                int(seq),
+                str(digest),
+                self._body(case_id, seq, body),
+                str(prev_hash),
+                str(hash_),
+                state_digest=None if produced is None else str(produced),
             )
-        return out
+            for seq, digest, body, prev_hash, hash_, produced in cursor.fetchall()
+        ]
 
     def _info(self, row: Sequence[Any]) -> CaseInfo:
         return CaseInfo(
@@ -463,7 +611,7 @@ class SQLStore(ABC):
             row = cursor.fetchone()
         if row is None:
             raise CaseNotFound(case_id)
-        return structure_state(self._snapshot(case_id, row[1], int(row[0]))["state"])
+        return self._snapshot(case_id, row[1], int(row[0])).state
 
     def history(self, case_id: str) -> list[StoredEvent]:
         """The case's event rows in order."""
@@ -473,15 +621,20 @@ class SQLStore(ABC):
                 raise CaseNotFound(case_id)
             return self._event_rows(cursor, case_id)
 
-    def verify(self, case_id: str | None = None) -> list[ChainReport]:
-        """Walk the chain of one case or of every case; each report names the first break."""
+    def verify(
+        self, case_id: str | None = None, *, cards: Sequence[Policy] = ()
+    ) -> list[ChainReport]:
+        """Check one case or every case: its hash chain, its case row and snapshot
+        against the chain, and a replay of its events under the cards they were decided
+        under (those the store keeps, and ``cards``). Each report names the first break."""
         if case_id is None:
             with self._transaction(write=False) as cursor:
                 cursor.execute("SELECT case_id FROM cases ORDER BY case_id")
                 ids = [str(row[0]) for row in cursor.fetchall()]
         else:
             ids = [case_id]
-        reports = [self._verify_one(one) for one in ids]
+        known = Cards(self._card_text, cards)
+        reports = [self._verify_one(one, known) for one in ids]
         for report in reports:
             if report.broken is not None:
                 _log.warning(
@@ -495,26 +648,50 @@ class SQLStore(ABC):
             backend=self.backend,
             cases=len(reports),
             broken=sum(not r.ok for r in reports),
+            replayed=sum(r.replayed for r in reports),
         )
         return reports
 
-    def _verify_one(self, case_id: str) -> ChainReport:
+    def _card_text(self, digest: str) -> str | None:
+        with self._transaction(write=False) as cursor:
+            cursor.execute(self._sql("SELECT document FROM cards WHERE digest = ?"), (digest,))
+            row = cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    def _verify_one(self, case_id: str, cards: Cards) -> ChainReport:
         with self._transaction(write=False) as cursor:
             cursor.execute(
-                self._sql("SELECT version, head_hash FROM cases WHERE case_id = ?"), (case_id,)
+                self._sql(
+                    "SELECT version, head_hash, snapshot, phase, policy_digest, created_at,"
+                    " updated_at FROM cases WHERE case_id = ?"
+                ),
+                (case_id,),
             )
             head = cursor.fetchone()
             if head is None:
                 raise CaseNotFound(case_id)
-            rows = self._event_rows_raw(cursor, case_id)
-        return verify_chain(case_id, rows, version=int(head[0]), head_hash=str(head[1]))
+            rows = list(self._event_rows_raw(cursor, case_id))
+        report = verify_chain(case_id, rows, version=int(head[0]), head_hash=str(head[1]))
+        if not report.ok:
+            return report
+        try:
+            snapshot = self._json_out(head[2])
+        except ValueError:
+            snapshot = None
+        columns = {
+            "phase": head[3],
+            "policy_digest": head[4],
+            "created_at": self._time_or_none(head[5]),
+            "updated_at": self._time_or_none(head[6]),
+        }
+        return replay_report(report, rows, snapshot, columns, cards)
 
     def _event_rows_raw(self, cursor: Cursor, case_id: str) -> Iterator[StoredEvent]:
         """Rows for verification: an unreadable body is a broken link, not an error."""
         cursor.execute(
             self._sql(
-                "SELECT seq, policy_digest, body, prev_hash, hash, command, rule, at FROM events"
-                " WHERE case_id = ? ORDER BY seq"
+                "SELECT seq, policy_digest, body, prev_hash, hash, command, rule, at,"
+                " state_digest FROM events WHERE case_id = ? ORDER BY seq"
             ),
             (case_id,),
         )
@@ -536,8 +713,9 @@ class SQLStore(ABC):
                 str(prev),
                 str(hash_),
                 columns={"command": command, "rule": rule, "at": self._time_or_none(at)},
+                state_digest=None if produced is None else str(produced),
             )
-            for seq, digest, body, prev, hash_, command, rule, at in rows
+            for seq, digest, body, prev, hash_, command, rule, at, produced in rows
         )
 
     def _time_or_none(self, value: Any) -> datetime | None:

@@ -1,13 +1,16 @@
 """The tamper-evident audit trail: every stored event is a link in a hash chain.
 
 Each event row carries ``hash = sha256(prev_hash + canonical JSON of the row's content)``,
-where the content names the case, the policy digest the command was decided under and
-the whole event (command, rule, § source, hand-overs, configuration before and after).
-The case row keeps the head of its chain (version and last hash). Altering a row breaks
-its own hash; reordering breaks the sequence numbers the hashes cover; deleting a row
-leaves a gap, a dangling link or a head that points past the end. :func:`verify_chain`
-walks one case's rows in order and names the first broken link, because that is where
-an auditor starts reading.
+where the content names the case, the policy digest the command was decided under, the
+whole event (command, rule, § source, hand-overs, configuration before and after) and the
+digest of the whole case state the event produced (:func:`~regiekaart.snapshot.state_digest`).
+The case row keeps the head of its chain (version and last hash), and its snapshot must
+be the state the head event names: a snapshot changed behind the store's back no longer
+matches, and a case in that condition is never loaded, so no command is applied to it.
+Altering a row breaks its own hash; reordering breaks the sequence numbers the hashes
+cover; deleting a row leaves a gap, a dangling link or a head that points past the end.
+:func:`verify_chain` walks one case's rows in order and names the first broken link,
+because that is where an auditor starts reading.
 
 The chain proves the rows were not changed *without rewriting every later hash*; a
 writer with full database access can rewrite the whole chain, so a host that needs more
@@ -17,8 +20,7 @@ records the head hashes elsewhere (``regiekaart audit verify --json`` prints the
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,24 +30,28 @@ from attrs import frozen
 from cattrs.v import format_exception
 
 from ..errors import AuditChainBroken, CorruptRecord
-from ..records import Event, structure_event
+from ..records import CaseState, Event, structure_event, unstructure
+from ..snapshot import canonical_json, state_digest
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of a case's first event."""
 
 
-def canonical_json(value: Any) -> str:
-    """One text for one value: sorted keys, no spaces, UTF-8 kept as is.
+def chain_hash(
+    prev_hash: str,
+    case_id: str,
+    policy_digest: str,
+    body: Mapping[str, Any],
+    state_digest: str | None = None,
+) -> str:
+    """The hash of one link: its predecessor's hash and everything the row asserts.
 
-    Both backends hash the same text whether they stored the body as TEXT or JSONB.
+    Rows written before schema version 3 carry no state digest and hash without it.
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def chain_hash(prev_hash: str, case_id: str, policy_digest: str, body: Mapping[str, Any]) -> str:
-    """The hash of one link: its predecessor's hash and everything the row asserts."""
-    content = canonical_json({"case": case_id, "policy_digest": policy_digest, "event": body})
-    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+    content: dict[str, Any] = {"case": case_id, "policy_digest": policy_digest, "event": body}
+    if state_digest is not None:
+        content["state"] = state_digest
+    return hashlib.sha256(f"{prev_hash}\n{canonical_json(content)}".encode()).hexdigest()
 
 
 @frozen
@@ -59,8 +65,18 @@ class StoredEvent:
     prev_hash: str
     hash: str
     columns: Mapping[str, Any] = attrs.field(factory=dict)
+    state_digest: str | None = None
+    """The digest of the case state this event produced (``None`` on rows written
+    before schema version 3)."""
     """The row's other columns (``command``, ``rule``, ``at``): copies of what the body
     says, kept for queries; verification checks they still agree with it."""
+
+    def hashes_right(self, case_id: str) -> bool:
+        """Whether the row's hash is the hash of what it says (and of its predecessor)."""
+        expected = chain_hash(
+            self.prev_hash, case_id, self.policy_digest, self.body, self.state_digest
+        )
+        return self.hash == expected
 
     def event(self) -> Event:
         """The event itself; a row that does not structure is a :class:`CorruptRecord`."""
@@ -85,15 +101,19 @@ def _format(exc: BaseException, type_: Any) -> str:
 
 
 def link(
-    case_id: str, policy_digest: str, events: Iterable[Event], prev_hash: str
+    case_id: str,
+    policy_digest: str,
+    events: Iterable[Event],
+    states: Sequence[CaseState],
+    prev_hash: str,
 ) -> list[StoredEvent]:
-    """The rows that append ``events`` to a chain whose head hash is ``prev_hash``."""
-    from ..records import unstructure
-
+    """The rows that append ``events`` (each with the state it produced, in ``states``)
+    to a chain whose head hash is ``prev_hash``."""
     rows = []
-    for event in events:
+    for event, state in zip(events, states, strict=True):
         body = unstructure(event)
-        digest = chain_hash(prev_hash, case_id, policy_digest, body)
+        produced = state_digest(state)
+        digest = chain_hash(prev_hash, case_id, policy_digest, body, produced)
         rows.append(
             StoredEvent(
                 case_id=case_id,
@@ -102,6 +122,7 @@ def link(
                 body=body,
                 prev_hash=prev_hash,
                 hash=digest,
+                state_digest=produced,
             )
         )
         prev_hash = digest
@@ -116,6 +137,11 @@ class ChainReport:
     events: int
     head_hash: str
     broken: AuditChainBroken | None = None
+    replayed: bool = False
+    """Whether the events were replayed under the cards they were decided under and gave
+    exactly the stored events and snapshot."""
+    unreplayed: str = ""
+    """Why the case was not replayed (a card the store does not hold), when it was not."""
 
     @property
     def ok(self) -> bool:
@@ -133,14 +159,23 @@ def verify_chain(
     """
     prev = GENESIS
     count = 0
+    chained = False
+    last_at: datetime | None = None
 
     def broken(seq: int, detail: str) -> ChainReport:
         return ChainReport(case_id, count, head_hash, AuditChainBroken(case_id, seq, detail))
 
     for row in rows:
         problem = _link_problem(case_id, row, count + 1, prev)
+        if problem is None and chained and row.state_digest is None:
+            problem = row.seq, "altered: the row no longer names the state it produced"
+        at = row.columns.get("at")
+        if problem is None and isinstance(at, datetime) and last_at is not None and at < last_at:
+            problem = row.seq, "its time is earlier than the event before it"
         if problem is not None:
             return broken(*problem)
+        chained = chained or row.state_digest is not None
+        last_at = at if isinstance(at, datetime) else last_at
         prev = row.hash
         count += 1
     if count < version:
@@ -167,7 +202,7 @@ def _link_problem(
             row.seq,
             f"reordered: the row at position {row.seq} holds event {row.body.get('seq')!r}",
         )
-    if row.hash != chain_hash(row.prev_hash, case_id, row.policy_digest, row.body):
+    if not row.hashes_right(case_id):
         return row.seq, "altered: the row's content does not match its hash"
     if row.prev_hash != prev:
         if row.seq == 1:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -442,20 +443,48 @@ def _plain(value: Any) -> str:
 def verify(
     db: Db,
     case: Annotated[str | None, typer.Option(help="Check one case only.")] = None,
+    policy_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policy",
+            help="A card to replay under, for cases stored before the store kept its cards "
+            "(repeatable).",
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Check every case's hash chain; name the first broken link of each broken case."""
+    """Check every case: its hash chain, its snapshot against the chain, and a replay of
+    its events under the cards they were decided under; name the first break of each."""
+    cards = [_policy(path) for path in policy_paths or ()]
+    started = time.monotonic()
     with _store(db) as store:
-        reports = store.verify(case)
+        reports = store.verify(case, cards=cards)
+    seconds = time.monotonic() - started
+    rate = len(reports) / seconds if seconds > 0 else 0.0
     broken = [r for r in reports if not r.ok]
     if as_json:
-        _print_json({"ok": not broken, "cases": [_report_json(r) for r in reports]})
+        _print_json(
+            {
+                "ok": not broken,
+                "cases": [_report_json(r) for r in reports],
+                "seconds": round(seconds, 3),
+                "cases_per_second": round(rate, 1),
+            }
+        )
     else:
         _out.print(_reports_table(reports))
-        summary = f"{len(reports)} cases, {len(broken)} with a broken chain"
+        unreplayed = sum(1 for r in reports if r.ok and not r.replayed)
+        summary = (
+            f"{_count(len(reports), 'case')}, {len(broken)} broken, "
+            f"{unreplayed} not replayed; {seconds:.2f} s ({rate:.0f} cases/s)"
+        )
         _out.print(Text(summary, style="bold red" if broken else "bold green"))
     if broken:
         raise typer.Exit(EXIT_REFUSED)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _report_json(report: ChainReport) -> dict[str, Any]:
@@ -468,6 +497,9 @@ def _report_json(report: ChainReport) -> dict[str, Any]:
     if report.broken is not None:
         out["broken_at"] = report.broken.seq
         out["detail"] = report.broken.detail
+    out["replayed"] = report.replayed
+    if report.unreplayed:
+        out["unreplayed"] = report.unreplayed
     return out
 
 
@@ -476,8 +508,10 @@ def _reports_table(reports: Sequence[ChainReport]) -> Table:
     for column in ("case", "events", "chain", "head hash"):
         table.add_column(column)
     for report in reports:
-        if report.broken is None:
-            status = Text("ok", style="green")
+        if report.broken is None and report.replayed:
+            status = Text("ok, replayed", style="green")
+        elif report.broken is None:
+            status = Text(f"chain ok, not replayed: {report.unreplayed}", style="yellow")
         else:
             status = Text(
                 f"broken at event {report.broken.seq}: {report.broken.detail}", style="bold red"

@@ -129,6 +129,37 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+_CARDS = """CREATE TABLE cards (
+    digest TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    document TEXT NOT NULL
+)"""
+
+MIGRATIONS += (
+    Migration(
+        version=3,
+        description=(
+            "each event chains the digest of the state it produced; the store keeps every "
+            "card its events were decided under"
+        ),
+        sqlite=(
+            "ALTER TABLE events ADD COLUMN state_digest TEXT",
+            _CARDS,
+            """CREATE TRIGGER cards_no_update BEFORE UPDATE ON cards
+            BEGIN SELECT RAISE(ABORT, 'regiekaart: cards are append-only: UPDATE refused'); END""",
+            """CREATE TRIGGER cards_no_delete BEFORE DELETE ON cards
+            BEGIN SELECT RAISE(ABORT, 'regiekaart: cards are append-only: DELETE refused'); END""",
+        ),
+        postgres=(
+            "ALTER TABLE events ADD COLUMN state_digest TEXT",
+            _CARDS,
+            """CREATE TRIGGER cards_append_only BEFORE UPDATE OR DELETE ON cards
+            FOR EACH ROW EXECUTE FUNCTION regiekaart_events_append_only()""",
+        ),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 """The schema version this regiekaart writes."""
 

@@ -64,13 +64,16 @@ class CaseStore(Protocol):
         """The case as last committed, under ``policy``.
 
         With ``history=False`` only the snapshot is read: the case decides exactly as
-        before, and its ``events`` hold only what is applied after loading.
+        before, and its ``events`` hold only what is applied after loading. Either way
+        the snapshot must be the state the head of the hash chain names
+        (:class:`~regiekaart.errors.CorruptRecord` otherwise).
         """
         ...
 
     def commit(self, case: Case, *, expected: int) -> None:
         """Append the events ``case`` gained after version ``expected`` and write its
-        snapshot, in one transaction, if the store still holds ``expected``."""
+        snapshot, in one transaction, if the store still holds the case exactly as it
+        was at ``expected``; otherwise raise, never drop an event in silence."""
         ...
 
     def send(
@@ -114,8 +117,12 @@ class CaseStore(Protocol):
         """The case's event rows in order, with their hashes."""
         ...
 
-    def verify(self, case_id: str | None = None) -> list[ChainReport]:
-        """Check the hash chain of one case, or of every case."""
+    def verify(
+        self, case_id: str | None = None, *, cards: Sequence[Policy] = ()
+    ) -> list[ChainReport]:
+        """Audit one case, or every case: the hash chain, the snapshot and case row
+        against it, and a replay of the events under the cards they were decided under
+        (kept by the store, or among ``cards``)."""
         ...
 
     def schema_version(self) -> int:

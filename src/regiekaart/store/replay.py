@@ -1,0 +1,201 @@
+"""The auditor's replay: a stored case, rebuilt from its events under the cards they were
+decided under, must be exactly what the store says.
+
+The hash chain proves that rows were not changed one by one; it cannot prove that what
+a row says was ever *decided*: a writer with database access can forge a snapshot, or a
+whole chain, with fresh hashes. Replaying each command under its card — kept in the
+store's ``cards`` table, or given by the auditor — checks every event's outcome (rule,
+hand-overs, configuration, obligations), every state digest the chain names, and the
+snapshot the case is loaded from. What replay still cannot see is a forged history that
+the card itself allows, all hashed anew: :doc:`store` says how a host anchors head
+hashes outside the database for that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from attrs import evolve
+
+from ..case import Case
+from ..commands import OpenCase
+from ..errors import (
+    AuditChainBroken,
+    CommandRefused,
+    CorruptRecord,
+    PolicyError,
+    SnapshotMismatch,
+)
+from ..policy import Policy
+from ..records import Event
+from ..snapshot import Snapshot, differences, state_digest
+from .audit import ChainReport, StoredEvent
+
+
+class _CardProblem(Exception):
+    """A stored card that cannot be used: its text is not the card its digest names."""
+
+
+class Cards:
+    """The cards an audit replays under, by digest: those the store keeps, and any the
+    auditor passes (for cases stored before the store kept its cards)."""
+
+    def __init__(self, read: Callable[[str], str | None], given: Iterable[Policy] = ()) -> None:
+        self._read = read
+        self._known: dict[str, Policy | None] = {p.digest: p for p in given}
+
+    def get(self, digest: str) -> Policy | None:
+        """The card with ``digest``, or ``None`` when neither the store nor the auditor
+        has it; :class:`_CardProblem` when the stored text is not that card."""
+        if digest not in self._known:
+            self._known[digest] = self._build(digest)
+        return self._known[digest]
+
+    def _build(self, digest: str) -> Policy | None:
+        from ..loader import load_policy_document
+
+        text = self._read(digest)
+        if text is None:
+            return None
+        try:
+            policy = load_policy_document(json.loads(text), name=f"stored card {digest}")
+        except (ValueError, PolicyError) as exc:
+            raise _CardProblem(f"the stored card {digest} cannot be read: {exc}") from None
+        if policy.digest != digest:
+            raise _CardProblem(f"the stored card {digest} is not the card of that digest")
+        return policy
+
+
+class _Clock:
+    """Gives the recorded time of the event being replayed."""
+
+    at: datetime | None = None
+
+    def __call__(self) -> datetime:
+        assert self.at is not None
+        return self.at
+
+
+def replay_report(
+    report: ChainReport,
+    rows: Sequence[StoredEvent],
+    snapshot: Any,
+    columns: Mapping[str, Any],
+    cards: Cards,
+) -> ChainReport:
+    """``report`` (a chain that verified) after checking the case row and replaying.
+
+    ``snapshot`` is the parsed snapshot column, ``columns`` the case row's other columns
+    (``phase``, ``closed``, ``policy_digest``, ``created_at``, ``updated_at``).
+    """
+    case_id, version = report.case_id, report.events
+
+    def broken(seq: int, detail: str) -> ChainReport:
+        return evolve(report, broken=AuditChainBroken(case_id, seq, detail))
+
+    try:
+        stored = Snapshot.from_json(snapshot)
+    except SnapshotMismatch as exc:
+        return broken(version, f"the snapshot cannot be read: {exc}")
+    head = rows[-1]
+    if head.state_digest is not None and head.state_digest != state_digest(stored.state):
+        return broken(version, "forged snapshot: it is not the state the last event produced")
+    column = _wrong_column(stored, rows, columns)
+    if column:
+        return broken(version, f"altered: the case row's {column} column disagrees with its events")
+    try:
+        return _replayed(report, rows, stored, cards)
+    except _CardProblem as exc:
+        return broken(1, str(exc))
+
+
+def _wrong_column(stored: Snapshot, rows: Sequence[StoredEvent], columns: Mapping[str, Any]) -> str:
+    configuration = stored.state.configuration
+    said = {
+        "phase": next((s for s in configuration if "." not in s), None),
+        "policy_digest": rows[-1].policy_digest,
+        "created_at": rows[0].columns.get("at"),
+        "updated_at": rows[-1].columns.get("at"),
+    }
+    for name, value in said.items():
+        if columns.get(name) != value:
+            return name
+    return ""
+
+
+def _replayed(
+    report: ChainReport, rows: Sequence[StoredEvent], stored: Snapshot, cards: Cards
+) -> ChainReport:
+    case_id = report.case_id
+
+    def broken(seq: int, detail: str) -> ChainReport:
+        return evolve(report, broken=AuditChainBroken(case_id, seq, detail))
+
+    clock = _Clock()
+    case: Case | None = None
+    for row in rows:
+        policy = cards.get(row.policy_digest)
+        if policy is None:
+            return evolve(
+                report,
+                unreplayed=f"event {row.seq} was decided under card {row.policy_digest}, "
+                "which the store does not hold; pass that card to replay it",
+            )
+        try:
+            event = row.event()
+        except CorruptRecord as exc:
+            return broken(row.seq, exc.detail)
+        clock.at = event.at
+        try:
+            case, got = _step(case, policy, case_id, event, clock)
+        except (CommandRefused, SnapshotMismatch) as exc:
+            return broken(
+                row.seq, f"its command is refused under card {row.policy_digest}: {exc}"
+            )
+        if got != event:
+            return broken(
+                row.seq,
+                f"not what its command gives under card {row.policy_digest} "
+                f"({_field(got, event)})",
+            )
+        if row.state_digest is not None and row.state_digest != state_digest(case.state):
+            return broken(row.seq, "the state it names is not the state its command gives")
+    assert case is not None
+    if case.state != stored.state:
+        found = "; ".join(differences(stored.state, case.state))
+        return broken(report.events, f"forged snapshot: {found}")
+    return evolve(report, replayed=True)
+
+
+def _step(
+    case: Case | None, policy: Policy, case_id: str, event: Event, clock: _Clock
+) -> tuple[Case, Event]:
+    """Apply one recorded event's command again; the case after it and the new event."""
+    command = event.command
+    if case is None:
+        if not isinstance(command, OpenCase) or event.seq != 1:
+            raise SnapshotMismatch("the first event does not open the case")
+        case = Case.create(
+            policy,
+            case_id,
+            actor=command.actor,
+            members=command.members,
+            clock=clock,
+            reason=command.reason,
+        )
+        return case, case.events[-1]
+    if case.policy.digest != policy.digest:
+        last = case.events[-1].at if case.events else None
+        case = Case.restore(policy, case.snapshot().without_log(), clock=clock, since=last)
+    return case, case.apply(command)
+
+
+def _field(got: Event, recorded: Event) -> str:
+    """The first field in which a replayed event differs from the recorded one."""
+    for name in ("command", "rule", "before", "after", "handovers", "informed", "fulfilled"):
+        if getattr(got, name) != getattr(recorded, name):
+            return f"its {name} differs"
+    return "its time differs" if got.at != recorded.at else "it differs"
