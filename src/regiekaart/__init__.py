@@ -37,6 +37,9 @@ from .errors import (
     HolderRequired,
     IneligibleHolder,
     InvalidCommand,
+    InvalidIdentifier,
+    InvalidText,
+    InvalidTime,
     NotAuthorized,
     PolicyError,
     PolicyErrors,
@@ -45,6 +48,7 @@ from .errors import (
     SnapshotMismatch,
     StoreError,
     TransitionNotAllowed,
+    UnstorableValue,
 )
 from .loader import load_policy, policy_schema
 from .policy import Policy
@@ -76,6 +80,9 @@ __all__ = [
     "IneligibleHolder",
     "Inform",
     "InvalidCommand",
+    "InvalidIdentifier",
+    "InvalidText",
+    "InvalidTime",
     "Melding",
     "Member",
     "NotAuthorized",
@@ -92,6 +99,7 @@ __all__ = [
     "StepClock",
     "StoreError",
     "TransitionNotAllowed",
+    "UnstorableValue",
     "__version__",
     "compile_policy",
     "load_policy",
