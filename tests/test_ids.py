@@ -266,3 +266,9 @@ def test_printable_output_never_holds_an_invisible_character(value: str) -> None
 
 def test_store_errors_show_a_case_id_escaped() -> None:
     assert str(CaseNotFound("x\x1b[2Ky")) == "case x\\x1b[2Ky: no such case in the store"
+
+
+def test_store_errors_cut_an_id_no_store_accepts_short() -> None:
+    message = str(CaseNotFound("x" * 100_000))
+    assert len(message) < 200
+    assert "(100000 characters)" in message

@@ -13,6 +13,16 @@ from typing import Any
 
 from .terminal import printable
 
+_ID_SHOWN = 128
+"""How much of a case id a message shows: more than any id a store accepts."""
+
+
+def _case(case_id: str) -> str:
+    """A case id for a message: escaped, and cut short when no valid id is that long."""
+    if len(case_id) > _ID_SHOWN:
+        return printable(case_id[:_ID_SHOWN]) + f"… ({len(case_id)} characters)"
+    return printable(case_id)
+
 
 class RegiekaartError(Exception):
     """The root of every error this package raises on purpose."""
@@ -171,7 +181,7 @@ class ConcurrencyConflict(StoreError):
         self.expected = expected
         self.actual = actual
         super().__init__(
-            f"case {printable(case_id)}: expected version {expected} but the store holds "
+            f"case {_case(case_id)}: expected version {expected} but the store holds "
             f"{actual}; reload the case and apply the command again"
         )
 
@@ -184,7 +194,7 @@ class AuditChainBroken(StoreError):
         self.seq = seq
         self.detail = detail
         super().__init__(
-            f"case {printable(case_id)}: audit chain broken at event {seq}: {printable(detail)}"
+            f"case {_case(case_id)}: audit chain broken at event {seq}: {printable(detail)}"
         )
 
 
@@ -193,7 +203,7 @@ class CaseNotFound(StoreError, LookupError):
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
-        super().__init__(f"case {printable(case_id)}: no such case in the store")
+        super().__init__(f"case {_case(case_id)}: no such case in the store")
 
 
 class CaseExists(StoreError):
@@ -201,7 +211,7 @@ class CaseExists(StoreError):
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
-        super().__init__(f"case {printable(case_id)}: a case with this id is already stored")
+        super().__init__(f"case {_case(case_id)}: a case with this id is already stored")
 
 
 class CorruptRecord(StoreError):
@@ -213,7 +223,7 @@ class CorruptRecord(StoreError):
         self.what = what
         self.detail = detail
         super().__init__(
-            f"case {printable(case_id)}: {what} cannot be read: {printable(detail)}"
+            f"case {_case(case_id)}: {what} cannot be read: {printable(detail)}"
         )
 
 
