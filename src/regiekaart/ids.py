@@ -19,8 +19,8 @@ Free text (a command's ``reason``, an :class:`~regiekaart.commands.Inform`'s ``a
 
 Times
     aware (a naive time means "the host's local time", which two hosts read
-    differently), between :data:`EARLIEST` and :data:`LATEST`: the range that both
-    Python and both databases can hold at every UTC offset.
+    differently), between :data:`EARLIEST` and :data:`LATEST` in UTC: the range that
+    Python and both databases can hold as UTC instants.
 
 Lengths count Unicode code points, as Python's ``len`` does.
 """
