@@ -20,7 +20,7 @@ from regiekaart import Escalate
 from regiekaart.cli import app
 from regiekaart.store import open_store
 from regiekaart.store.audit import GENESIS, link
-from store_support import BACKENDS, Backend, backend, new_case, policy, quiet_logs
+from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, policy, quiet_logs
 
 FORGED = "gezin-9\x1b[2K\r\u202egezin-1  1  ok [bold red]x[/]\x9b"
 """Erase the line, return to its start, reverse what follows, fake a row, try markup."""
@@ -134,8 +134,33 @@ def test_an_id_with_an_invalid_byte_is_a_store_error_not_a_crash(db: Backend) ->
 def test_case_new_refuses_an_id_it_cannot_show(db: Backend) -> None:
     code, out, err = cli(
         "case", "new", "gezin-7", "--actor", "wijk\x1bteam", "--db", db.url,
-        "--policy", str(Path(__file__).parent.parent / "machines" / "universeel.yaml"),
+        "--policy", str(UNIVERSEEL),
     )  # fmt: skip
     assert code == 2, out + err
     assert_nothing_raw(out + err)
     assert "party id 'wijk\\x1bteam'" in err
+
+
+@pytest.mark.parametrize(
+    "case_id",
+    ["gezin\x1b[2K7", "x" * 100_000, "gezin-\udcff", " "],
+    ids=["escape", "long", "byte", "blank"],
+)
+def test_case_new_refuses_a_case_id_it_cannot_show(db: Backend, case_id: str) -> None:
+    code, out, err = cli(
+        "case", "new", case_id, "--actor", "wijkteam", "--db", db.url, "--policy", str(UNIVERSEEL)
+    )
+    assert code == 2, out + err
+    assert_nothing_raw(out + err)
+    assert "case id" in err
+    assert len(err) < 1000
+    with open_store(db.url) as store:
+        assert store.cases() == []
+
+
+def test_json_output_escapes_what_json_dumps_leaves_raw(db: Backend) -> None:
+    forge(db, "gezin-\x7f\u202e\x85\U000e0001")
+    code, out, _ = cli("case", "list", "--db", db.url, "--json")
+    assert code == 0
+    assert "gezin-\\u007f\\u202e\\u0085\\udb40\\udc01" in out
+    assert json.loads(out)[0]["case"] == "gezin-\x7f\u202e\x85\U000e0001"

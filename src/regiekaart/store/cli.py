@@ -139,6 +139,8 @@ def _json_text(document: str) -> str:
     (which stdout cannot even encode) as they are. Outside strings JSON holds only
     spaces and the newlines of the indentation.
     """
+    if document.isascii():  # the usual case: only DEL is left unescaped by json.dumps
+        return document.replace("\x7f", "\\u007f")
     return "".join(
         _json_escape(char)
         if char != "\n" and unicodedata.category(char) in ESCAPED_CATEGORIES
