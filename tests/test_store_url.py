@@ -150,3 +150,22 @@ def test_a_database_error_is_described_without_the_data_it_quotes() -> None:
 def test_a_sqlite_path_is_not_taken_for_a_password(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 'cases.db'}") as store:
         assert store.url == f"sqlite:///{tmp_path / 'cases.db'}"
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.one_of(TOKENS, SPECIAL_TOKENS))
+def test_a_refused_login_names_neither_the_password_nor_its_encoding(password: str) -> None:
+    """A real server refusing the password: the store's message must not repeat it."""
+    base = psycopg.conninfo.conninfo_to_dict(pg_base_url())
+    host, port = base.get("host", "127.0.0.1"), base.get("port", "5432")
+    user, name = base.get("user", "regiekaart_test"), base.get("dbname", "regiekaart_test")
+    q = quote(password, safe="")
+    dsn = "'" + password.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    for url in (
+        f"postgresql://{user}:{q}@{host}:{port}/{name}",
+        f"postgresql://{user}@{host}:{port}/{name}?password={q}",
+        f"host={host} port={port} user={user} dbname={name} password={dsn}",
+    ):
+        exc = refusal(lambda url=url: PostgresStore(url, connect_timeout=5))
+        assert "password authentication failed" in str(exc)
+        assert not leaks(password, str(exc)), (url, str(exc))
