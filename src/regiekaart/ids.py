@@ -54,6 +54,11 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
 """The last instant Python's ``datetime`` can hold in UTC."""
 
+_accepted: set[str] = set()
+"""Ids already accepted: a policy's few party, phase and criterion ids recur in every
+command the explorer and the simulator make, and the rules do not depend on ``kind``."""
+_ACCEPTED_KEPT = 4096
+
 _TEXT_CONTROLS_ALLOWED = frozenset("\n\t")
 _TEXT_REFUSED = frozenset({"Cc", "Cs"})
 """Format characters stay allowed in text (a Persian or Arabic reason needs them); a
@@ -88,15 +93,29 @@ def check_id(kind: str, value: object) -> str:
     ``kind`` names what the id is for ("case", "member", "party" …) in the message,
     which shows the value escaped and never raw.
     """
+    if type(value) is str and value in _accepted:
+        return value
     if not isinstance(value, str):
         raise InvalidIdentifier(kind, repr(value), f"must be text, not {type(value).__name__}")
     problem = _id_problem(value)
     if problem is not None:
         raise InvalidIdentifier(kind, _shown(value), problem)
+    if len(_accepted) >= _ACCEPTED_KEPT:
+        _accepted.clear()
+    _accepted.add(value)
     return value
 
 
 def _id_problem(value: str) -> str | None:
+    if (
+        value.isascii()
+        and value.isprintable()
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and value.strip() == value
+    ):
+        # The usual id, accepted without a look-up per character: in ASCII only the
+        # control characters are not printable. Anything else takes the long way.
+        return None
     if not value:
         return "is empty"
     if len(value) > MAX_ID_LENGTH:
@@ -116,6 +135,8 @@ def check_text(field: str, value: object) -> str:
     """``value`` if it may be the free text ``field``; :class:`InvalidText` if not."""
     if not isinstance(value, str):
         raise InvalidText(field, f"must be text, not {type(value).__name__}")
+    if value.isascii() and value.isprintable() and len(value) <= MAX_TEXT_LENGTH:
+        return value  # the usual reason, without a look-up per character
     if len(value) > MAX_TEXT_LENGTH:
         raise InvalidText(
             field, f"is {len(value)} characters long; at most {MAX_TEXT_LENGTH} are kept"
