@@ -204,6 +204,19 @@ def test_text_that_slipped_past_the_command_is_refused_alike(
     assert text not in outcome(lambda: both[1][1].send(policy(), "gezin-7", command))[1]
 
 
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
+def test_text_that_slipped_into_a_new_case_is_refused_alike(
+    both: list[tuple[Backend, CaseStore]], text: str
+) -> None:
+    def forged() -> Case:
+        case = make_case("gezin-7")
+        object.__setattr__(case.events[0].command, "reason", text)
+        return case
+
+    assert alike(both, lambda s: s.create(forged())) == "UnstorableValue"
+    assert nothing_written(both)
+
+
 @pytest.mark.parametrize(
     "case_id",
     ["x" * (MAX_ID_LENGTH + 1), "x" * 100_000, "", "   ", "gezin\x1b[2K7", "a\x00b", "g\udcff"],

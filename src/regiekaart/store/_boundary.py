@@ -118,9 +118,13 @@ class CheckedCursor:
 
 class IdChecks:
     """Mixed into both backends: a case whose id :func:`~regiekaart.ids.check_id`
-    refuses is never stored, whoever made the :class:`~regiekaart.case.Case`."""
+    refuses is never stored, whoever made the :class:`~regiekaart.case.Case`, and an
+    invalid byte in its first events is the same refusal as in a later commit."""
 
     def create(self, case: Case) -> None:
         """Store a new case (:meth:`~regiekaart.store.protocol.CaseStore.create`)."""
         check_id("case", case.case_id)
-        super().create(case)  # type: ignore[misc]
+        try:
+            super().create(case)  # type: ignore[misc]
+        except UnicodeEncodeError:  # the chain hash of an event, before any transaction
+            raise UnstorableValue(SURROGATE_REFUSED) from None
