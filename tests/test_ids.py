@@ -10,7 +10,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regiekaart import (
@@ -98,12 +98,14 @@ def test_ordinary_ids_are_accepted_as_they_are(value: str) -> None:
     assert printable(value) == value
 
 
+@settings(derandomize=True, deadline=None)
 @given(VALID_IDS)
 def test_every_accepted_id_prints_as_itself(value: str) -> None:
     assert check_id("case", value) == value
     assert printable(value) == value
 
 
+@settings(derandomize=True, deadline=None)
 @given(st.text(max_size=20), INVISIBLE, st.text(max_size=20))
 def test_any_id_with_an_invisible_character_is_refused(
     before: str, char: str, after: str
@@ -139,6 +141,7 @@ def test_text_with_other_control_characters_is_refused(value: str, problem: str)
     assert value not in str(caught.value)
 
 
+@settings(derandomize=True, deadline=None)
 @given(st.text(max_size=30), st.characters(categories=("Cc", "Cs")), st.text(max_size=30))
 def test_any_text_with_a_control_character_is_refused(before: str, char: str, after: str) -> None:
     if char in "\n\t":
@@ -259,6 +262,7 @@ def test_printable_keeps_line_breaks_in_multiline_text() -> None:
     assert printable("eerste\nt\tweede\x1b", multiline=True) == "eerste\nt\tweede\\x1b"
 
 
+@settings(derandomize=True, deadline=None)
 @given(st.text())
 def test_printable_output_never_holds_an_invisible_character(value: str) -> None:
     assert all(unicodedata.category(c) not in ESCAPED_CATEGORIES for c in printable(value))

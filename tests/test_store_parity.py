@@ -258,6 +258,7 @@ def test_long_member_and_party_ids_are_refused_before_any_store() -> None:
 @settings(
     max_examples=40,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case_id=VALID_IDS, reason=VALID_TEXT)
