@@ -215,7 +215,7 @@ def test_the_shipped_cards_configurations_are_all_legal(
 
 
 def test_a_naive_clock_is_refused_and_the_case_is_unchanged(universeel: Policy) -> None:
-    with pytest.raises(InvalidTime, match="not a timezone-aware datetime"):
+    with pytest.raises(InvalidTime, match="has no time zone"):
         Case.create(universeel, "c", actor="wijkteam", clock=lambda: datetime(2026, 1, 1))
     case = open_case(universeel)
     before = case.snapshot()
@@ -236,10 +236,13 @@ def test_times_are_recorded_in_utc(universeel: Policy) -> None:
 
 @pytest.mark.parametrize(
     "at",
-    [datetime(1969, 12, 31, tzinfo=UTC), datetime(9999, 12, 31, 23, 0, tzinfo=UTC)],
+    [
+        datetime(1969, 12, 31, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-2))),
+    ],
 )
 def test_a_time_outside_the_range_is_refused(universeel: Policy, at: datetime) -> None:
-    with pytest.raises(InvalidTime, match=r"outside 1970\.\.9999"):
+    with pytest.raises(InvalidTime, match="outside the range a store keeps"):
         Case.create(universeel, "c", actor="wijkteam", clock=lambda: at)
 
 

@@ -39,6 +39,8 @@ from .errors import (
     HolderRequired,
     IneligibleHolder,
     InvalidCommand,
+    InvalidIdentifier,
+    InvalidText,
     InvalidTime,
     NotAuthorized,
     PolicyError,
@@ -48,6 +50,7 @@ from .errors import (
     SnapshotMismatch,
     StoreError,
     TransitionNotAllowed,
+    UnstorableValue,
 )
 from .loader import load_policy, policy_schema
 from .policy import Policy
@@ -82,6 +85,8 @@ __all__ = [
     "IneligibleHolder",
     "Inform",
     "InvalidCommand",
+    "InvalidIdentifier",
+    "InvalidText",
     "InvalidTime",
     "Melding",
     "Member",
@@ -100,6 +105,7 @@ __all__ = [
     "StepClock",
     "StoreError",
     "TransitionNotAllowed",
+    "UnstorableValue",
     "__version__",
     "compile_policy",
     "load_policy",

@@ -11,7 +11,7 @@ carrying the case id and no personal data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -50,6 +50,7 @@ from .errors import (
     TransitionNotAllowed,
 )
 from .guards import Work, first_refusal
+from .ids import check_id, check_time
 from .policy import Activity, Obligation, Policy, TransitionRule
 from .records import (
     ActiveMeasure,
@@ -116,7 +117,12 @@ class Case:
         clock: Clock = system_clock,
         reason: str = "",
     ) -> Case:
-        """Open a case in the policy's initial phase; ``actor`` is who registers it."""
+        """Open a case in the policy's initial phase; ``actor`` is who registers it.
+
+        ``case_id`` must be an identifier (:func:`~regiekaart.ids.check_id`): opaque,
+        printable, no personal data.
+        """
+        case_id = check_id("case", case_id)
         command = OpenCase(actor=actor, members=tuple(members), reason=reason)
         compiled = compile_policy(policy)
         _check_open(policy, command)
@@ -1023,21 +1029,13 @@ def _handovers(
 
 
 def _checked_time(reading: object, last: datetime | None, command: Command) -> datetime:
-    """The clock's reading as an event records it: timezone-aware, in UTC, in range, and
-    not before the case's last event (an audit trail whose time runs backwards proves
-    nothing about order)."""
-    if not isinstance(reading, datetime) or reading.utcoffset() is None:
-        raise InvalidTime(
-            f"the clock gave {type(reading).__name__} {str(reading)[:40]}, not a timezone-aware "
-            "datetime; pass a clock such as lambda: datetime.now(UTC)",
-            command=command,
-        )
-    at = reading.astimezone(UTC)
-    if not MIN_TIME <= at <= MAX_TIME:
-        raise InvalidTime(
-            f"the time {at.isoformat()} is outside {MIN_TIME.year}..{MAX_TIME.year}",
-            command=command,
-        )
+    """The clock's reading as an event records it: timezone-aware, in UTC, in the range
+    both stores keep (:func:`~regiekaart.ids.check_time`), and not before the case's last
+    event (an audit trail whose time runs backwards proves nothing about order)."""
+    try:
+        at = check_time(reading)
+    except InvalidTime as exc:
+        raise InvalidTime(f"the clock's reading: {exc}", command=command) from None
     if last is not None and at < last:
         raise InvalidTime(
             f"the time {at.isoformat()} is earlier than the case's last event at "
@@ -1045,12 +1043,6 @@ def _checked_time(reading: object, last: datetime | None, command: Command) -> d
             command=command,
         )
     return at
-
-
-MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-"""The earliest time an event may carry."""
-MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC)
-"""The latest: every zone's local time of it still fits a datetime (a day of slack)."""
 
 
 def _differs(ours: Any, theirs: Any) -> str:

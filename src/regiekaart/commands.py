@@ -4,6 +4,10 @@ Each command names the acting party (``actor``), optionally the parties deciding
 together with it (``together``), the criteria it invokes, the role holders it chooses
 and a reason for the audit trail. Commands carry no personal data: parties are
 organisations and officials, household members are opaque ids.
+
+Every id and text field is checked when the command is made (:mod:`regiekaart.ids`),
+so :func:`structure_command` refuses the same values as a constructor, and a command
+that exists can be stored on either backend and printed without surprises.
 """
 
 from __future__ import annotations
@@ -14,6 +18,54 @@ from typing import Any, ClassVar, Literal
 import attrs
 import cattrs
 from attrs import frozen
+
+from .errors import InvalidIdentifier, InvalidText
+from .ids import check_id, check_text
+
+Validator = Any
+"""An attrs validator: called as ``validator(instance, attribute, value)``."""
+
+
+def _id(kind: str) -> Validator:
+    """A validator for one ``kind`` id."""
+
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        check_id(kind, value)
+
+    return validate
+
+
+def _optional_id(kind: str) -> Validator:
+    """A validator for a ``kind`` id that may be left out (``None``)."""
+
+    def validate(_instance: object, _attribute: object, value: object) -> None:
+        if value is not None:
+            check_id(kind, value)
+
+    return validate
+
+
+def _ids(kind: str) -> Validator:
+    """A validator for a tuple of ``kind`` ids."""
+
+    def validate(_instance: object, _attribute: object, value: tuple[object, ...]) -> None:
+        for item in value:
+            check_id(kind, item)
+
+    return validate
+
+
+def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_text(attribute.name, value)
+
+
+def _check_holders(
+    _instance: object, _attribute: object, value: Mapping[str, tuple[str, ...]]
+) -> None:
+    for role, parties in value.items():
+        check_id("role", role)
+        for party in parties:
+            check_id("party", party)
 
 
 def _strs(value: Any) -> tuple[str, ...]:
@@ -35,11 +87,15 @@ class Command:
     """What every command has: who acts, with whom, on which criteria, and why."""
 
     type: ClassVar[str] = ""
-    actor: str
-    together: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    criteria: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    holders: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, converter=_holders)
-    reason: str = ""
+    actor: str = attrs.field(validator=_id("party"))
+    together: tuple[str, ...] = attrs.field(default=(), converter=_strs, validator=_ids("party"))
+    criteria: tuple[str, ...] = attrs.field(
+        default=(), converter=_strs, validator=_ids("criterion")
+    )
+    holders: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=dict, converter=_holders, validator=_check_holders
+    )
+    reason: str = attrs.field(default="", validator=_text)
 
     @property
     def parties(self) -> tuple[str, ...]:
@@ -51,8 +107,8 @@ class Command:
 class Member:
     """A household member, by an opaque id and the group the policy knows it by."""
 
-    id: str
-    group: str
+    id: str = attrs.field(validator=_id("member"))
+    group: str = attrs.field(validator=_id("group"))
 
 
 @frozen(kw_only=True)
@@ -68,7 +124,7 @@ class Signal(Command):
     """Record a signal (signaal) about the household."""
 
     type: ClassVar[str] = "signal"
-    activity: str | None = None
+    activity: str | None = attrs.field(default=None, validator=_optional_id("activity"))
 
 
 @frozen(kw_only=True)
@@ -76,8 +132,8 @@ class Escalate(Command):
     """Opschalen to a named phase (or sub-state)."""
 
     type: ClassVar[str] = "escalate"
-    to: str
-    dominance: str | None = None
+    to: str = attrs.field(validator=_id("phase"))
+    dominance: str | None = attrs.field(default=None, validator=_optional_id("dominance"))
 
 
 @frozen(kw_only=True)
@@ -85,8 +141,8 @@ class Deescalate(Command):
     """Afschalen to a named phase (or sub-state)."""
 
     type: ClassVar[str] = "deescalate"
-    to: str
-    dominance: str | None = None
+    to: str = attrs.field(validator=_id("phase"))
+    dominance: str | None = attrs.field(default=None, validator=_optional_id("dominance"))
 
 
 @frozen(kw_only=True)
@@ -102,8 +158,8 @@ class ImposeMeasure(Command):
     """A compulsory measure is imposed on a member: the case enters the compulsory frame."""
 
     type: ClassVar[str] = "impose_measure"
-    measure: str
-    member: str
+    measure: str = attrs.field(validator=_id("measure"))
+    member: str = attrs.field(validator=_id("member"))
 
 
 @frozen(kw_only=True)
@@ -111,8 +167,8 @@ class EndMeasure(Command):
     """A compulsory measure ends; without others the case returns to the voluntary frame."""
 
     type: ClassVar[str] = "end_measure"
-    measure: str
-    member: str
+    measure: str = attrs.field(validator=_id("measure"))
+    member: str = attrs.field(validator=_id("member"))
 
 
 @frozen(kw_only=True)
@@ -120,8 +176,8 @@ class RecordAdvice(Command):
     """Advice or consultation asked of a party: explicitly not a melding."""
 
     type: ClassVar[str] = "advice"
-    adviser: str
-    activity: str | None = None
+    adviser: str = attrs.field(validator=_id("party"))
+    activity: str | None = attrs.field(default=None, validator=_optional_id("activity"))
 
 
 @frozen(kw_only=True)
@@ -129,8 +185,8 @@ class Melding(Command):
     """A melding under the Meldcode."""
 
     type: ClassVar[str] = "melding"
-    to: str | None = None
-    activity: str | None = None
+    to: str | None = attrs.field(default=None, validator=_optional_id("party"))
+    activity: str | None = attrs.field(default=None, validator=_optional_id("activity"))
 
 
 @frozen(kw_only=True)
@@ -138,8 +194,8 @@ class Inform(Command):
     """The actor informs a party; open informing obligations to it are fulfilled."""
 
     type: ClassVar[str] = "inform"
-    recipient: str
-    about: str = ""
+    recipient: str = attrs.field(validator=_id("party"))
+    about: str = attrs.field(default="", validator=_text)
 
 
 @frozen(kw_only=True)
@@ -147,7 +203,7 @@ class RecordDecision(Command):
     """A formal decision the policy knows (a plan made, an official to be informed)."""
 
     type: ClassVar[str] = "decision"
-    decision: str
+    decision: str = attrs.field(validator=_id("decision"))
 
 
 @frozen(kw_only=True)
@@ -155,7 +211,7 @@ class Appoint(Command):
     """Appoint the holder(s) of a role within the current configuration."""
 
     type: ClassVar[str] = "appoint"
-    role: str
+    role: str = attrs.field(validator=_id("role"))
 
 
 @frozen(kw_only=True)
@@ -187,6 +243,17 @@ COMMAND_TYPES: dict[str, type[Command]] = {
 converter = cattrs.Converter(forbid_extra_keys=True)
 
 
+def _boundary_error(exc: BaseException) -> InvalidIdentifier | InvalidText | None:
+    """The first id or text refusal inside cattrs' exception group, if there is one."""
+    if isinstance(exc, InvalidIdentifier | InvalidText):
+        return exc
+    for inner in exc.exceptions if isinstance(exc, BaseExceptionGroup) else ():
+        found = _boundary_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
 def unstructure_command(command: Command) -> dict[str, Any]:
     """A JSON-able dict of the command, tagged with its ``type``."""
     data: dict[str, Any] = converter.unstructure(command)
@@ -194,7 +261,11 @@ def unstructure_command(command: Command) -> dict[str, Any]:
 
 
 def structure_command(data: Mapping[str, Any]) -> Command:
-    """The command a tagged dict describes; unknown types or keys raise ``ValueError``."""
+    """The command a tagged dict describes; unknown types or keys raise ``ValueError``.
+
+    An id or a text the constructor refuses raises :class:`InvalidIdentifier` or
+    :class:`InvalidText` (both ``ValueError``), its message prefixed with the command.
+    """
     body = dict(data)
     kind = body.pop("type", None)
     cls = COMMAND_TYPES.get(str(kind))
@@ -204,5 +275,12 @@ def structure_command(data: Mapping[str, Any]) -> Command:
     try:
         return converter.structure(body, cls)
     except cattrs.BaseValidationError as exc:
+        boundary = _boundary_error(exc)
+        if isinstance(boundary, InvalidIdentifier):
+            raise InvalidIdentifier(
+                f"command {kind}: {boundary.kind}", boundary.shown, boundary.problem
+            ) from None
+        if isinstance(boundary, InvalidText):
+            raise InvalidText(f"command {kind}: {boundary.field}", boundary.problem) from None
         details = "; ".join(cattrs.transform_error(exc))
         raise ValueError(f"command {kind}: {details}") from None

@@ -11,6 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .terminal import printable
+
+_ID_SHOWN = 128
+"""How much of a case id a message shows: more than any id a store accepts."""
+
+
+def _case(case_id: str) -> str:
+    """A case id for a message: escaped, and cut short when no valid id is that long."""
+    if len(case_id) > _ID_SHOWN:
+        return printable(case_id[:_ID_SHOWN]) + f"… ({len(case_id)} characters)"
+    return printable(case_id)
+
 
 class RegiekaartError(Exception):
     """The root of every error this package raises on purpose."""
@@ -113,16 +125,54 @@ class HolderRequired(IneligibleHolder):
 
 
 class InvalidTime(CommandRefused, ValueError):
-    """The host's clock gave a time an audit trail cannot use: without a time zone,
-    outside the supported range, or earlier than the case's last event."""
+    """A time an audit trail cannot use: without a time zone, outside the range both
+    stores keep, or (from a case's clock) earlier than the case's last event. As a
+    refusal of a command, it leaves the case exactly as it was."""
 
 
 class CaseClosed(TransitionNotAllowed):
     """The case is in a final state; it accepts no further commands."""
 
 
+class InvalidIdentifier(RegiekaartError, ValueError):
+    """An id that may not enter regiekaart: empty, blank, too long, or with a character
+    a terminal would act on instead of showing (see :mod:`regiekaart.ids`).
+
+    Raised where the value is first given (a command or a member is made, a case
+    created), before any policy rule is consulted: it is not a :class:`CommandRefused`,
+    because there is not yet a well-formed command to refuse. ``shown`` is the value
+    escaped for a message; the raw value is never part of it.
+    """
+
+    def __init__(self, kind: str, shown: str, problem: str) -> None:
+        self.kind = kind
+        self.shown = shown
+        self.problem = problem
+        super().__init__(f"{kind} id {shown}: {problem}")
+
+
+class InvalidText(RegiekaartError, ValueError):
+    """A free text (a reason) too long or with a control character other than newline
+    and tab; the message names the field and the character, never the text."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
 class StoreError(RegiekaartError):
-    """A durable store could not do what was asked; nothing was written."""
+    """A durable store could not do what was asked; nothing was written.
+
+    The message names the store without its password, shows a case id escaped (see
+    :func:`~regiekaart.terminal.printable`) and quotes no other stored data: a
+    database error's own text, which may hold a row's values, is left out.
+    """
+
+
+class UnstorableValue(StoreError, ValueError):
+    """A value the store refuses the same way on every backend, before the database
+    sees it: a naive or out-of-range time, a NUL or an invalid byte in a text."""
 
 
 class ConcurrencyConflict(StoreError):
@@ -133,7 +183,9 @@ class ConcurrencyConflict(StoreError):
         self.expected = expected
         self.actual = actual
         said = detail or f"expected version {expected} but the store holds {actual}"
-        super().__init__(f"case {case_id}: {said}; reload the case and apply the command again")
+        super().__init__(
+            f"case {_case(case_id)}: {said}; reload the case and apply the command again"
+        )
 
 
 class AuditChainBroken(StoreError):
@@ -143,7 +195,9 @@ class AuditChainBroken(StoreError):
         self.case_id = case_id
         self.seq = seq
         self.detail = detail
-        super().__init__(f"case {case_id}: audit chain broken at event {seq}: {detail}")
+        super().__init__(
+            f"case {_case(case_id)}: audit chain broken at event {seq}: {printable(detail)}"
+        )
 
 
 class CaseNotFound(StoreError, LookupError):
@@ -151,7 +205,7 @@ class CaseNotFound(StoreError, LookupError):
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
-        super().__init__(f"case {case_id}: no such case in the store")
+        super().__init__(f"case {_case(case_id)}: no such case in the store")
 
 
 class CaseExists(StoreError):
@@ -159,7 +213,7 @@ class CaseExists(StoreError):
 
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
-        super().__init__(f"case {case_id}: a case with this id is already stored")
+        super().__init__(f"case {_case(case_id)}: a case with this id is already stored")
 
 
 class CorruptRecord(StoreError):
@@ -170,7 +224,9 @@ class CorruptRecord(StoreError):
         self.case_id = case_id
         self.what = what
         self.detail = detail
-        super().__init__(f"case {case_id}: {what} cannot be read: {detail}")
+        super().__init__(
+            f"case {_case(case_id)}: {what} cannot be read: {printable(detail)}"
+        )
 
 
 class SchemaTooNew(StoreError):

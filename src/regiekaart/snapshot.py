@@ -29,7 +29,8 @@ import attrs
 import cattrs
 from attrs import frozen
 
-from .errors import SnapshotMismatch
+from .errors import InvalidIdentifier, SnapshotMismatch
+from .ids import check_id
 from .policy import Policy, RoleCell
 from .records import CaseState, Event, converter
 
@@ -152,6 +153,10 @@ def problems(policy: Policy, snapshot: Snapshot) -> list[str]:
 
 
 def _identity_problems(snapshot: Snapshot) -> list[str]:
+    try:
+        check_id("case", snapshot.case)
+    except InvalidIdentifier as exc:
+        return [str(exc)]
     seq = snapshot.state.seq
     if not 1 <= seq <= MAX_SEQ:
         return [f"version {seq} is outside 1..{MAX_SEQ}"]

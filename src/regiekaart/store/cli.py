@@ -9,6 +9,11 @@ needs to learn one format, not a second one made of options.
 Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input
 (a policy or a command that cannot be read); 3 a concurrency conflict that retrying did
 not resolve; 4 any other store error.
+
+Everything shown comes from a store someone else may have written to, so no stored
+value reaches the terminal raw: tables and messages show control and format characters
+escaped (:func:`~regiekaart.terminal.printable`) and never read data as rich markup,
+and ``--json`` writes them as ``\\u`` escapes.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -32,6 +38,8 @@ from ..commands import Command, Member, structure_command, unstructure_command
 from ..errors import (
     CommandRefused,
     ConcurrencyConflict,
+    InvalidIdentifier,
+    InvalidText,
     PolicyError,
     SnapshotMismatch,
     StoreError,
@@ -39,6 +47,7 @@ from ..errors import (
 from ..loader import load_policy
 from ..policy import Policy
 from ..records import CaseState, Event, unstructure
+from ..terminal import ESCAPED_CATEGORIES, printable
 from .audit import ChainReport, StoredEvent
 from .protocol import CaseInfo, CaseStore
 from .url import open_store
@@ -79,9 +88,20 @@ _err = Console(stderr=True, highlight=False)
 
 def _logs_to_stderr() -> None:
     """Keep stdout for the output (a script parses ``--json``): log lines go to stderr,
-    unless the host has configured structlog itself."""
+    unless the host has configured structlog itself; their values (a case id) escaped
+    as everything else this CLI prints."""
     if not structlog.is_configured():
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+        structlog.configure(
+            processors=[_escape_log_values, *structlog.get_config()["processors"]],
+            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        )
+
+
+def _escape_log_values(
+    _logger: object, _name: str, event: MutableMapping[str, Any]
+) -> dict[str, Any]:
+    """A structlog processor: every text value of a log line shown, not obeyed."""
+    return {key: printable(v) if isinstance(v, str) else v for key, v in event.items()}
 
 
 case_app.callback()(_logs_to_stderr)
@@ -89,8 +109,45 @@ audit_app.callback()(_logs_to_stderr)
 
 
 def _fail(code: int, message: str) -> NoReturn:
-    _err.print(Text(message, style="bold red"))
+    _err.print(Text(printable(message, multiline=True), style="bold red"))
     raise typer.Exit(code)
+
+
+def _cell(value: object, *, multiline: bool = False) -> Text:
+    """A value for a table cell or a heading: escaped, and never read as markup."""
+    return Text(printable(value, multiline=multiline))
+
+
+def _lines(values: Sequence[object]) -> Text:
+    """Values one per line in a cell; a line break inside one is shown escaped."""
+    return Text("\n".join(printable(value) for value in values))
+
+
+def _json_escape(char: str) -> str:
+    """``char`` as a JSON ``\\u`` escape (a pair of them above the basic plane)."""
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _json_text(document: str) -> str:
+    """JSON with every invisible character inside a string written as an escape.
+
+    ``json.dumps`` escapes the C0 controls, but leaves a C1 control (``\\x9b`` starts
+    an escape sequence on some terminals), a bidi override and a lone surrogate
+    (which stdout cannot even encode) as they are. Outside strings JSON holds only
+    spaces and the newlines of the indentation.
+    """
+    if document.isascii():  # the usual case: only DEL is left unescaped by json.dumps
+        return document.replace("\x7f", "\\u007f")
+    return "".join(
+        _json_escape(char)
+        if char != "\n" and unicodedata.category(char) in ESCAPED_CATEGORIES
+        else char
+        for char in document
+    )
 
 
 @contextmanager
@@ -105,6 +162,8 @@ def _store(url: str) -> Iterator[CaseStore]:
         _fail(EXIT_STORE, f"the stored case does not fit the policy: {exc}")
     except StoreError as exc:
         _fail(EXIT_STORE, f"store error: {exc}")
+    except (InvalidIdentifier, InvalidText) as exc:
+        _fail(EXIT_INPUT, str(exc))
 
 
 def _policy(path: Path) -> Policy:
@@ -115,7 +174,8 @@ def _policy(path: Path) -> Policy:
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+    document = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(_json_text(document) + "\n")
 
 
 # -- case new -------------------------------------------------------------------------------
@@ -152,6 +212,8 @@ def new(
         )
     except CommandRefused as refusal:
         _refused(refusal, as_json)
+    except (InvalidIdentifier, InvalidText) as exc:
+        _fail(EXIT_INPUT, str(exc))
     with _store(db) as store:
         store.create(case)
         info = store.info(case_id)
@@ -230,7 +292,8 @@ def send(
             }
         )
         return
-    _out.print(_events_table(f"case {case_id}: accepted, now at version {info.version}", events))
+    title = f"case {printable(case_id)}: accepted, now at version {info.version}"
+    _out.print(_events_table(title, events))
 
 
 def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
@@ -251,21 +314,21 @@ def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
 
 
 def _events_table(title: str, events: Sequence[Event]) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=True)
+    table = Table(title=_cell(title), title_justify="left", show_lines=True)
     for column in ("seq", "command", "rule", "§ source", "after", "hand-overs"):
         table.add_column(column)
     for event in events:
-        handovers = "\n".join(
+        handovers = [
             f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
             for h in event.handovers
-        )
+        ]
         table.add_row(
             str(event.seq),
-            event.command.type,
-            event.rule,
-            event.source,
-            "\n".join(event.after),
-            handovers,
+            _cell(event.command.type),
+            _cell(event.rule),
+            _cell(event.source),
+            _lines(event.after),
+            _lines(handovers),
         )
     return table
 
@@ -303,19 +366,22 @@ def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
     if as_json:
         _print_json({**_info_json(info), "state": unstructure(state)})
         return
-    heading = Text(f"case {info.case_id}", style="bold")
-    heading.append(f" · phase {info.phase}" + (" (closed)" if info.closed else ""))
+    heading = Text(f"case {printable(info.case_id)}", style="bold")
+    heading.append(printable(f" · phase {info.phase}" + (" (closed)" if info.closed else "")))
     heading.append(
-        f"\npolicy {info.policy_id} {info.policy_version} (digest {info.policy_digest})"
-        f" · version {info.version} · updated {info.updated_at:%Y-%m-%d %H:%M}",
+        "\n"
+        + printable(
+            f"policy {info.policy_id} {info.policy_version} (digest {info.policy_digest})"
+            f" · version {info.version} · updated {info.updated_at:%Y-%m-%d %H:%M}"
+        ),
         style="dim",
     )
-    heading.append(f"\nconfiguration: {', '.join(state.configuration)}")
+    heading.append("\n" + printable(f"configuration: {', '.join(state.configuration)}"))
     roles = Table(title="Role holders", title_justify="left")
     roles.add_column("role")
     roles.add_column("holders")
     for role, holders in state.roles.items():
-        roles.add_row(role, ", ".join(holders))
+        roles.add_row(_cell(role), _cell(", ".join(holders)))
     parts: list[Any] = [heading, roles]
     facts = state.facts
     lines = [f"measure {m.measure} for {m.member}" for m in facts.measures]
@@ -323,14 +389,17 @@ def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
         lines.append(f"dominance {facts.dominance}")
     lines += [f"{flag} (in {phase})" for flag, phase in facts.flags]
     if lines:
-        parts.append(Text("facts: " + "; ".join(lines)))
+        parts.append(_cell("facts: " + "; ".join(lines)))
     if state.obligations:
         duties = Table(title="Open obligations", title_justify="left")
         for column in ("obligation", "inform", "by", "since event"):
             duties.add_column(column)
         for duty in state.obligations:
             duties.add_row(
-                duty.obligation, duty.recipient, ", ".join(duty.due_by) or "—", str(duty.since)
+                _cell(duty.obligation),
+                _cell(duty.recipient),
+                _cell(", ".join(duty.due_by) or "—"),
+                str(duty.since),
             )
         parts.append(duties)
     _out.print(Group(*parts))
@@ -349,10 +418,10 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
         table.add_column(column)
     for info in infos:
         table.add_row(
-            info.case_id,
-            f"{info.policy_id} {info.policy_version}",
+            _cell(info.case_id),
+            _cell(f"{info.policy_id} {info.policy_version}"),
             str(info.version),
-            info.phase + (" (closed)" if info.closed else ""),
+            _cell(info.phase + (" (closed)" if info.closed else "")),
             f"{info.updated_at:%Y-%m-%d %H:%M}",
         )
     _out.print(table)
@@ -383,13 +452,14 @@ def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
         return
     _out.print(_history_table(case_id, rows, events))
     if report.broken is None:
-        _out.print(Text(f"hash chain verified; head {report.head_hash}", style="green"))
+        _out.print(Text(f"hash chain verified; head {printable(report.head_hash)}", style="green"))
     else:
-        _out.print(Text(f"hash chain BROKEN: {report.broken}", style="bold red"))
+        _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
 
 
 def _history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
-    table = Table(title=f"case {case_id}: audit trail", title_justify="left", show_lines=True)
+    title = _cell(f"case {case_id}: audit trail")
+    table = Table(title=title, title_justify="left", show_lines=True)
     columns = (
         "seq", "time", "actor", "command", "rule", "§ source", "criteria", "reason",
         "configuration after",
@@ -402,13 +472,13 @@ def _history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[E
         table.add_row(
             str(row.seq),
             f"{event.at:%Y-%m-%d %H:%M}",
-            actor,
-            _command_summary(command),
-            event.rule,
-            event.source,
-            ", ".join(command.criteria),
-            command.reason,
-            "\n".join(event.after),
+            _cell(actor),
+            _cell(_command_summary(command)),
+            _cell(event.rule),
+            _cell(event.source),
+            _cell(", ".join(command.criteria)),
+            _cell(command.reason, multiline=True),
+            _lines(event.after),
         )
     return table
 
@@ -514,7 +584,10 @@ def _reports_table(reports: Sequence[ChainReport]) -> Table:
             status = Text(f"chain ok, not replayed: {report.unreplayed}", style="yellow")
         else:
             status = Text(
-                f"broken at event {report.broken.seq}: {report.broken.detail}", style="bold red"
+                f"broken at event {report.broken.seq}: {printable(report.broken.detail)}",
+                style="bold red",
             )
-        table.add_row(report.case_id, str(report.events), status, report.head_hash[:16])
+        table.add_row(
+            _cell(report.case_id), str(report.events), status, _cell(report.head_hash[:16])
+        )
     return table

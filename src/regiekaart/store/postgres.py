@@ -10,11 +10,15 @@ then sees the version that one wrote, so it gets a
 The tables live in the first schema of the connection's ``search_path``; a host that
 shares a database gives the store its own schema with the libpq option
 ``options=-csearch_path=NAME`` in the URL.
+
+The session runs in UTC, so a time reads back as the instant that was written, in the
+same zone SQLite gives it. A database error is reported by its class and SQLSTATE,
+not by its text: PostgreSQL's messages and details quote the offending row, and a
+:class:`~regiekaart.errors.StoreError` must be safe to log.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -22,8 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from ..errors import StoreError
+from ..errors import StoreError, UnstorableValue
+from ._boundary import (
+    SURROGATE_REFUSED,
+    CheckedCursor,
+    IdChecks,
+    check_json,
+    time_in,
+    time_out,
+)
 from ._sql import Cursor, SQLStore
+from .url import redact
 
 if TYPE_CHECKING:
     import psycopg
@@ -33,9 +46,37 @@ _log = structlog.get_logger("regiekaart.store")
 _MIGRATION_LOCK = 0x7265_6769_656B  # an advisory lock key of our own: "regiek"
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+_SECRET_OPTIONS = ("password", "sslpassword")
+
+_TEXT_KEPT = ("IntegrityError", "OperationalError")
+"""Error classes whose primary message names only constraints, tables and conditions
+(``duplicate key value violates unique constraint "cases_pkey"``); their details,
+which quote the key, are still left out."""
+
+
+def _secrets(conninfo: str) -> tuple[str, ...]:
+    """The passwords in ``conninfo`` as libpq reads them, to hide wherever they appear."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        options = conninfo_to_dict(conninfo)
+    except Exception:  # a string libpq cannot parse is hidden by the patterns alone
+        return ()
+    return tuple(str(options[key]) for key in _SECRET_OPTIONS if options.get(key))
+
+
+def describe(exc: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """A psycopg error for a message: its class and SQLSTATE, never the row it quotes."""
+    name = type(exc).__name__
+    sqlstate = getattr(exc, "sqlstate", None)
+    out = name + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+    classes = {cls.__name__ for cls in type(exc).__mro__}
+    if sqlstate == "P0001" or classes.intersection(_TEXT_KEPT):
+        diag = getattr(exc, "diag", None)
+        primary = getattr(diag, "message_primary", None) if sqlstate else str(exc)
+        if primary:
+            out += ": " + redact(str(primary), secrets)
+    return out
 
 
 def _psycopg() -> Any:
@@ -48,15 +89,16 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class PostgresStore(SQLStore):
+class PostgresStore(IdChecks, SQLStore):
     """A case store in a PostgreSQL database, given by a libpq URL or conninfo string."""
 
     backend = "postgres"
     _lock_clause = " FOR UPDATE"
 
     def __init__(self, conninfo: str, *, connect_timeout: int = 10) -> None:
-        self.url = redact(conninfo)
         pg = _psycopg()
+        self._secrets = _secrets(conninfo)
+        self.url = redact(conninfo, self._secrets)
         self._errors = pg.errors
         self._jsonb = pg.types.json.Jsonb
         try:
@@ -64,12 +106,18 @@ class PostgresStore(SQLStore):
                 conninfo, autocommit=True, connect_timeout=connect_timeout
             )
         except pg.Error as exc:
-            raise StoreError(f"cannot connect to the PostgreSQL store {self.url}: {exc}") from None
+            reason = redact(str(exc), self._secrets).strip()
+            raise StoreError(
+                f"cannot connect to the PostgreSQL store {self.url}: {reason}"
+            ) from None
         try:
+            self._db.execute("SET TIME ZONE 'UTC'")
             self._migrate()
         except pg.Error as exc:
             self._db.close()
-            raise StoreError(f"cannot use {self.url} as a store: {exc}") from None
+            raise StoreError(
+                f"cannot use {self.url} as a store: {describe(exc, self._secrets)}"
+            ) from None
         except BaseException:
             self._db.close()
             raise
@@ -81,9 +129,14 @@ class PostgresStore(SQLStore):
             with self._db.transaction(), self._db.cursor() as cursor:
                 if not write:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                yield cursor
+                yield CheckedCursor(cursor)
         except self._errors.Error as exc:
-            raise StoreError(f"PostgreSQL store {self.url}: {exc}") from exc
+            message = describe(exc, self._secrets)
+            # The cause is a stand-in of the same class (the shared logic tells a
+            # duplicate key by it) without the original's text, which quotes the row.
+            raise StoreError(f"PostgreSQL store {self.url}: {message}") from type(exc)(message)
+        except UnicodeEncodeError:
+            raise UnstorableValue(SURROGATE_REFUSED) from None
 
     def _transaction(self, *, write: bool) -> AbstractContextManager[Cursor]:
         return self._cursor(write=write)
@@ -103,18 +156,21 @@ class PostgresStore(SQLStore):
         return isinstance(exc, self._errors.UniqueViolation)
 
     def _json_in(self, value: Any) -> Any:
-        return self._jsonb(value)
+        return self._jsonb(check_json(value))
 
     def _json_out(self, value: Any) -> Any:
         return value
 
     def _time_in(self, value: datetime) -> Any:
-        return value
+        return time_in(value)
 
     def _time_out(self, value: Any) -> datetime:
         if not isinstance(value, datetime):
             raise TypeError(f"expected a timestamp, found {type(value).__name__}")
-        return value
+        return time_out(value)
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.url!r})"
 
     def close(self) -> None:
         """Close the connection."""

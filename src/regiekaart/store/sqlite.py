@@ -6,11 +6,17 @@ the write lock from its first read of the case's version: two writers never both
 version *n* and then race to write, and a busy database is waited for (``timeout``)
 rather than failing. ``synchronous=FULL`` makes a commit durable before it returns, so
 an accepted decision survives a crash of the process or of the machine.
+
+The file holds personal data (member ids, reasons), so a new one is created readable
+by its owner only (mode 0600), and so are its ``-wal`` and ``-shm`` files. A file
+that already exists keeps the mode its host gave it: a host that shares it with a
+group on purpose is not overruled. Times are stored as ISO 8601 text in UTC.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,13 +27,56 @@ from typing import Any
 
 import structlog
 
-from ..errors import StoreError
+from ..errors import StoreError, UnstorableValue
+from ..terminal import printable
+from ._boundary import (
+    SURROGATE_REFUSED,
+    CheckedCursor,
+    IdChecks,
+    check_json,
+    time_in,
+    time_out,
+)
 from ._sql import Cursor, SQLStore
 
 _log = structlog.get_logger("regiekaart.store")
 
 
-class SQLiteStore(SQLStore):
+PRIVATE_MODE = 0o600
+"""The mode of a new store file and of its ``-wal`` and ``-shm`` files."""
+
+MEMORY = ":memory:"
+
+
+@contextmanager
+def _private_umask() -> Iterator[None]:
+    """Files created meanwhile are the owner's only (the umask is per process, so a
+    thread creating files at this moment gets the stricter mode too; never a looser one)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _create_private(path: str) -> None:
+    """Create ``path`` as an empty file of mode 0600 unless it exists.
+
+    sqlite3 would create it with 0644 less the umask: readable by every user of the
+    machine. SQLite gives the ``-wal`` and ``-shm`` files the mode of the database.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open the SQLite store {printable(path)}: {exc.strerror}"
+        ) from None
+    os.close(fd)
+
+
+class SQLiteStore(IdChecks, SQLStore):
     """A case store in a SQLite file (``":memory:"`` for a throw-away one)."""
 
     backend = "sqlite"
@@ -35,10 +84,19 @@ class SQLiteStore(SQLStore):
     def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
+        with _private_umask():
+            if self.path != MEMORY:
+                _create_private(self.path)
+            self._open(timeout)
+        _log.debug("store.opened", backend=self.backend)
+
+    def _open(self, timeout: float) -> None:
         try:
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the SQLite store {self.path}: {exc}") from None
+            raise StoreError(
+                f"cannot open the SQLite store {printable(self.path)}: {exc}"
+            ) from None
         try:
             self._check_schema()
             self._enter_wal(timeout)
@@ -47,11 +105,13 @@ class SQLiteStore(SQLStore):
             self._migrate()
         except sqlite3.Error as exc:
             self._db.close()
-            raise StoreError(f"cannot use {self.path} as a store: {exc}") from None
+            raise StoreError(f"cannot use {printable(self.path)} as a store: {exc}") from None
         except BaseException:
             self._db.close()
             raise
-        _log.debug("store.opened", backend=self.backend)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({self.url!r})"
 
     def _enter_wal(self, timeout: float) -> None:
         """Switch the file to WAL, waiting for the other processes that open it.
@@ -77,11 +137,14 @@ class SQLiteStore(SQLStore):
         cursor = self._db.cursor()
         try:
             cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield cursor
+            yield CheckedCursor(cursor)
             self._db.commit()
         except sqlite3.Error as exc:
             self._rollback()
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+            raise StoreError(f"SQLite store {printable(self.path)}: {exc}") from exc
+        except UnicodeEncodeError:
+            self._rollback()
+            raise UnstorableValue(SURROGATE_REFUSED) from None
         except BaseException:
             self._rollback()
             raise
@@ -106,7 +169,7 @@ class SQLiteStore(SQLStore):
         return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
     def _json_in(self, value: Any) -> Any:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(check_json(value), ensure_ascii=False, separators=(",", ":"))
 
     def _json_out(self, value: Any) -> Any:
         if not isinstance(value, str | bytes):
@@ -114,10 +177,10 @@ class SQLiteStore(SQLStore):
         return json.loads(value)
 
     def _time_in(self, value: datetime) -> Any:
-        return value.isoformat()
+        return time_in(value).isoformat()
 
     def _time_out(self, value: Any) -> datetime:
-        return datetime.fromisoformat(str(value))
+        return time_out(datetime.fromisoformat(str(value)))
 
     def close(self) -> None:
         """Close the file; committed data is already on disk."""
