@@ -14,8 +14,8 @@ Identifiers (case, member, group, party, role, phase ids …)
     personal data (use an opaque number, not a name or a BSN).
 
 Free text (a command's ``reason``, an :class:`~regiekaart.commands.Inform`'s ``about``)
-    at most :data:`MAX_TEXT_LENGTH` characters; line breaks (LF, CR) and tab are allowed, every other
-    control character (NUL above all) and lone surrogates are not.
+    at most :data:`MAX_TEXT_LENGTH` characters; line breaks (LF, CR) and tab are allowed,
+    every other control character (NUL above all) and lone surrogates are not.
 
 Times
     aware (a naive time means "the host's local time", which two hosts read
