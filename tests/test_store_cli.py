@@ -252,7 +252,40 @@ def _delete(seq: int) -> Callable[[Backend, str], None]:
     return delete
 
 
+def _forge_snapshot(db: Backend, case: str) -> None:
+    """The observed attack: the current state changed in place, no trigger in the way."""
+    if db.name == "sqlite":
+        db.execute(
+            "UPDATE cases SET snapshot = json_set(snapshot, '$.state.roles',"
+            " json('{\"casusregie\": [\"politie\"]}')) WHERE case_id = ?",
+            (case,),
+        )
+    else:
+        db.execute(
+            "UPDATE cases SET snapshot = jsonb_set(snapshot, '{state,roles}',"
+            " '{\"casusregie\": [\"politie\"]}') WHERE case_id = ?",
+            (case,),
+        )
+
+
+def _forge_phase(db: Backend, case: str) -> None:
+    db.execute("UPDATE cases SET phase = 'fase4' WHERE case_id = ?", (case,))
+
+
+def _append(db: Backend, case: str) -> None:
+    """An event added beyond the case's version, copied from its last."""
+    db.execute(
+        "INSERT INTO events (case_id, seq, at, command, rule, policy_digest, body, prev_hash,"
+        " hash, state_digest) SELECT case_id, 6, at, command, rule, policy_digest, body,"
+        " hash, hash, state_digest FROM events WHERE case_id = ? AND seq = 5",
+        (case,),
+    )
+
+
 TAMPERING: dict[str, tuple[Callable[[Backend, str], None], int, str]] = {
+    "forged-snapshot": (_forge_snapshot, 5, "forged snapshot"),
+    "phase-column": (_forge_phase, 5, "the case row's phase column disagrees"),
+    "appended": (_append, 6, "the row at position 6 holds event 5"),
     "altered": (_alter_reason, 3, "altered: the row's content does not match its hash"),
     "rehashed": (_alter_and_rehash, 4, "event 3 was altered and hashed anew"),
     "rule-column": (_alter_rule_column, 2, "the rule column no longer says what the event says"),
@@ -308,7 +341,17 @@ def test_audit_verify_names_the_first_broken_link_of_each_case(name: str, tmp_pa
         for case_id, (_, seq, _) in TAMPERING.items():
             line = next(line for line in done.stdout.splitlines() if f" {case_id} " in line)
             assert f"broken at event {seq}" in line
-        assert f"{len(TAMPERING) + 1} cases, {len(TAMPERING)} with a broken chain" in done.stdout
+        assert f"{len(TAMPERING) + 1} cases, {len(TAMPERING)} broken, 0 not replayed" in (
+            done.stdout
+        )
+        assert "cases/s" in done.stdout
+        assert "intact" in next(
+            line for line in done.stdout.splitlines() if "ok, replayed" in line
+        )
+
+        code, _, err = case_cli(db, "show", "forged-snapshot")  # a forged state is not shown
+        assert code == 4
+        assert "not the state the chain's last event produced" in " ".join(err.split())
 
         code, out, _ = case_cli(db, "history", "altered")  # the trail can still be read
         assert code == 0

@@ -34,7 +34,7 @@ from regiekaart import (
 )
 from regiekaart.errors import CaseExists, StoreError
 from regiekaart.explore import enumerate_commands
-from regiekaart.snapshot import state_digest
+from regiekaart.snapshot import Snapshot, state_digest
 from regiekaart.store import CaseStore, open_store
 from regiekaart.store.audit import chain_hash
 from store_support import BACKENDS, Backend, backend, new_case, policy, quiet_logs
@@ -129,7 +129,8 @@ def test_a_snapshot_forged_with_its_chain_rehashed_is_caught_by_the_replay(
     it: the chain verifies, and only replaying the commands shows the lie."""
     _forge_snapshot(db, "state.roles.casusregie", ["politie"])
     db.drop_guards()
-    forged = store.state("k-1")
+    raw = db.execute("SELECT snapshot FROM cases WHERE case_id = 'k-1'")[0][0]
+    forged = Snapshot.from_json(json.loads(raw) if isinstance(raw, str) else raw).state
     digest, body, prev = db.execute(
         "SELECT policy_digest, body, prev_hash FROM events WHERE case_id = 'k-1' AND seq = 2"
     )[0]
@@ -376,3 +377,10 @@ class _Ledger:
             assert report.replayed, report
         assert sorted(stored) == sorted(self.accepted), "a command was lost or stored twice"
         assert not self.refused & set(stored), "a refused command was stored"
+
+
+def test_case_show_refuses_a_forged_snapshot_too(store: CaseStore, db: Backend) -> None:
+    _forge_snapshot(db, "state.roles.casusregie", ["politie"])
+    said = r"stored \['politie'\], the events give \['wijkteam'\]"
+    with pytest.raises(CorruptRecord, match=said):
+        store.state("k-1")

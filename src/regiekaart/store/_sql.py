@@ -487,7 +487,7 @@ class SQLStore(ABC):
 
     def _check_snapshot(
         self,
-        policy: Policy,
+        policy: Policy | None,
         case_id: str,
         snapshot: Snapshot,
         head: StoredEvent | None,
@@ -510,10 +510,18 @@ class SQLStore(ABC):
             ),
         )
 
-    def _differs(self, policy: Policy, case_id: str, snapshot: Snapshot) -> str:
-        """What a forged snapshot changed, found by replaying the case's events."""
+    def _differs(self, policy: Policy | None, case_id: str, snapshot: Snapshot) -> str:
+        """What a forged snapshot changed, found by replaying the case's events (under
+        ``policy``, or the card the store keeps for it)."""
         with self._transaction(write=False) as cursor:
             rows = self._event_rows(cursor, case_id)
+        if policy is None:
+            try:
+                policy = Cards(self._card_text).get(snapshot.policy.digest)
+            except ValueError:
+                policy = None
+        if policy is None:
+            return "the card to replay its events under is not in the store"
         try:
             replayed = Case.replay(policy, case_id, [row.event() for row in rows])
         except (SnapshotMismatch, CorruptRecord) as exc:
@@ -603,15 +611,20 @@ class SQLStore(ABC):
         return [self._info(row) for row in rows]
 
     def state(self, case_id: str) -> CaseState:
-        """The stored state, read without a policy."""
+        """The stored state, read without a policy, checked against the chain's head as
+        :meth:`load` checks it (what ``case show`` shows is what was decided)."""
         with self._transaction(write=False) as cursor:
             cursor.execute(
-                self._sql("SELECT version, snapshot FROM cases WHERE case_id = ?"), (case_id,)
+                self._sql("SELECT version, snapshot, head_hash FROM cases WHERE case_id = ?"),
+                (case_id,),
             )
             row = cursor.fetchone()
-        if row is None:
-            raise CaseNotFound(case_id)
-        return self._snapshot(case_id, row[1], int(row[0])).state
+            if row is None:
+                raise CaseNotFound(case_id)
+            snapshot = self._snapshot(case_id, row[1], int(row[0]))
+            head = self._head_row(cursor, case_id, int(row[0]))
+        self._check_snapshot(None, case_id, snapshot, head, str(row[2]))
+        return snapshot.state
 
     def history(self, case_id: str) -> list[StoredEvent]:
         """The case's event rows in order."""

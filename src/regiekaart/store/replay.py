@@ -35,7 +35,7 @@ from ..snapshot import Snapshot, differences, state_digest
 from .audit import ChainReport, StoredEvent
 
 
-class _CardProblem(Exception):
+class _CardProblem(ValueError):
     """A stored card that cannot be used: its text is not the card its digest names."""
 
 
