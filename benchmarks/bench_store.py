@@ -17,7 +17,9 @@ Every command is its own transaction, so "committed commands per second" is also
 transactions per second. Elapsed time runs from the first writer's start to the last
 writer's end. The machine has 2 cores: 4 writers measure contention, not scale-out.
 
-Each figure is the median of ``--repeat`` runs (3), each on a fresh database.
+Each figure is the median of ``--repeat`` runs (3), each on a fresh database. After each
+4-writer ``send`` run, ``audit verify`` checks the whole store (every chain walked, every
+case replayed under its stored card) and its cases and events per second are printed.
 
 Run: ``python benchmarks/bench_store.py`` (PostgreSQL from ``REGIEKAART_TEST_PG`` or
 ``--pg URL``; ``scripts/with-postgres python benchmarks/bench_store.py`` starts one).
@@ -173,6 +175,18 @@ def database(backend: str, pg: str | None, folder: Path) -> Iterator[str]:
             db.execute(f"DROP SCHEMA {schema} CASCADE")  # type: ignore[arg-type]
 
 
+def audited(url: str) -> tuple[int, int, float]:
+    """``audit verify`` over every case in ``url``: (cases, events, seconds). Each case's
+    chain is walked and its events replayed under the card the store keeps."""
+    with open_store(url) as store:
+        started = time.perf_counter()
+        reports = store.verify()
+        seconds = time.perf_counter() - started
+    if not all(report.ok and report.replayed for report in reports):
+        raise SystemExit("audit verify found a problem in a store the benchmark wrote")
+    return len(reports), sum(report.events for report in reports), seconds
+
+
 def _median(runs: list[tuple[int, float]]) -> tuple[int, float]:
     """The run of median duration (all runs do the same number of commands)."""
     ordered = sorted(runs, key=lambda run: run[1])
@@ -199,6 +213,7 @@ def main() -> None:
          "seconds": seconds, "per_second": baseline, "ratio": 1.0}
     ]  # fmt: skip
     backends = ["sqlite"] + (["postgres"] if args.pg else [])
+    audits: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         for backend in backends:
             for mode in ("send", "commit"):
@@ -207,6 +222,12 @@ def main() -> None:
                     for _ in range(args.repeat):
                         with database(backend, args.pg, Path(folder)) as url:
                             runs.append(stored(url, policy, plans[writers], mode))
+                            if (mode, writers) == ("send", 4):
+                                cases, events, took = audited(url)
+                                audits.append(
+                                    {"backend": backend, "cases": cases, "events": events,
+                                     "seconds": took}
+                                )  # fmt: skip
                     count, seconds = _median(runs)
                     rate = count / seconds
                     rows.append(
@@ -214,7 +235,7 @@ def main() -> None:
                          "seconds": seconds, "per_second": rate, "ratio": rate / baseline}
                     )  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"throughput": rows, "audit": audits}, indent=2))
         return
     print(f"{'backend':<9} {'mode':<7} {'writers':>7} {'commands':>8} {'seconds':>8} "
           f"{'cmd/s':>9} {'vs memory':>10}")  # fmt: skip
@@ -222,6 +243,14 @@ def main() -> None:
         print(
             f"{row['backend']:<9} {row['mode']:<7} {row['writers']:>7} {row['commands']:>8} "
             f"{row['seconds']:>8.2f} {row['per_second']:>9.0f} {row['ratio']:>10.3f}"
+        )
+    print(f"\n{'audit verify':<12} {'cases':>6} {'events':>7} {'seconds':>8} {'cases/s':>8} "
+          f"{'events/s':>9}")  # fmt: skip
+    for audit in audits:
+        print(
+            f"{audit['backend']:<12} {audit['cases']:>6} {audit['events']:>7} "
+            f"{audit['seconds']:>8.2f} {audit['cases'] / audit['seconds']:>8.1f} "
+            f"{audit['events'] / audit['seconds']:>9.0f}"
         )
     if not args.pg:
         print("PostgreSQL skipped: set REGIEKAART_TEST_PG or pass --pg URL")

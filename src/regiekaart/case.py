@@ -10,7 +10,9 @@ carrying the case id and no personal data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -65,7 +67,29 @@ from .snapshot import SNAPSHOT_FORMAT, PolicyRef, Snapshot, problems
 
 _logger = structlog.get_logger("regiekaart")
 
-__all__ = ["SNAPSHOT_FORMAT", "Case", "activity_party", "evolve_facts", "fit_problems"]
+_replaying: ContextVar[bool] = ContextVar("regiekaart_replaying", default=False)
+"""Set while commands already decided are applied again (a replay, a restore's check, an
+audit): they are not new decisions, so they are not logged as commands again."""
+
+
+@contextmanager
+def replaying() -> Iterator[None]:
+    """Apply commands without a ``command.*`` log event each: for replays and audits."""
+    token = _replaying.set(True)
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
+
+
+__all__ = [
+    "SNAPSHOT_FORMAT",
+    "Case",
+    "activity_party",
+    "evolve_facts",
+    "fit_problems",
+    "replaying",
+]
 
 
 class Case:
@@ -145,6 +169,8 @@ class Case:
             configuration=configuration, roles=role_map, members=command.members, seq=1
         )
         case = cls(compiled, case_id, clock, state, [event], started=(model, chart))
+        if _replaying.get():
+            return case
         _logger.info(
             "command.accepted",
             case=case_id,
@@ -224,7 +250,8 @@ class Case:
     def replay(cls, policy: Policy, case_id: str, events: Sequence[Event]) -> Case:
         """Rebuild a case from its events alone, at the times they were recorded.
 
-        Each event's command is applied again; one the policy refuses now is a
+        Each event's command is applied again, without a log event of its own (it was
+        logged when it was decided); one the policy refuses now is a
         :class:`~regiekaart.errors.SnapshotMismatch` naming the event.
         """
         if not events or not isinstance(events[0].command, OpenCase):
@@ -238,16 +265,17 @@ class Case:
         first = events[0].command
         event = events[0]
         try:
-            case = cls.create(
-                policy,
-                case_id,
-                actor=first.actor,
-                members=first.members,
-                clock=clock,
-                reason=first.reason,
-            )
-            for event in events[1:]:
-                case.apply(event.command)
+            with replaying():
+                case = cls.create(
+                    policy,
+                    case_id,
+                    actor=first.actor,
+                    members=first.members,
+                    clock=clock,
+                    reason=first.reason,
+                )
+                for event in events[1:]:
+                    case.apply(event.command)
         except CommandRefused as refusal:
             raise SnapshotMismatch(
                 f"case {case_id}: event {event.seq} ({event.command.type}) is refused "
@@ -348,6 +376,8 @@ class Case:
         Returns the accepted :class:`~regiekaart.records.Event`; raises a
         :class:`~regiekaart.errors.CommandRefused` subclass naming the rule.
         """
+        if _replaying.get():
+            return self._apply(command)
         try:
             event = self._apply(command)
         except CommandRefused as refusal:

@@ -20,13 +20,14 @@ from typing import Any
 
 from attrs import evolve
 
-from ..case import Case
+from ..case import Case, replaying
 from ..commands import OpenCase
 from ..errors import (
     AuditChainBroken,
     CommandRefused,
     CorruptRecord,
     PolicyError,
+    RegiekaartError,
     SnapshotMismatch,
 )
 from ..policy import Policy
@@ -150,11 +151,14 @@ def _replayed(
             return broken(row.seq, exc.detail)
         clock.at = event.at
         try:
-            case, got = _step(case, policy, case_id, event, clock)
+            with replaying():
+                case, got = _step(case, policy, case_id, event, clock)
         except (CommandRefused, SnapshotMismatch) as exc:
             return broken(
                 row.seq, f"its command is refused under card {row.policy_digest}: {exc}"
             )
+        except RegiekaartError as exc:  # an id no case could have been opened with
+            return broken(row.seq, f"the case cannot be replayed: {exc}")
         if got != event:
             return broken(
                 row.seq,

@@ -36,6 +36,7 @@ from ..commands import Member
 from ..explore import (
     Examine,
     Outcome,
+    PathClock,
     Scope,
     SituationKey,
     Step,
@@ -151,9 +152,16 @@ class Exploration:
 def start_case(
     policy: Policy, household: Sequence[Member] | None = None, opened_by: str | None = None
 ) -> Case:
-    """A fresh case of ``policy``, opened by its first professional (or ``opened_by``)."""
+    """A fresh case of ``policy``, opened by its first professional (or ``opened_by``),
+    at the explorer's first time, so the times along every explored path run forward."""
     members = tuple(default_household(policy) if household is None else household)
-    return Case.create(policy, "verify", actor=opened_by or opener(policy), members=members)
+    return Case.create(
+        policy,
+        "verify",
+        actor=opened_by or opener(policy),
+        members=members,
+        clock=lambda: PathClock.START,
+    )
 
 
 def opener(policy: Policy) -> str:
