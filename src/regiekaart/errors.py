@@ -41,6 +41,25 @@ class PolicyError(RegiekaartError, ValueError):
         return f"{where}: {self.message}"
 
 
+class LimitExceeded(PolicyError):
+    """An input larger, deeper or more repetitive than :class:`~regiekaart.limits.Limits`
+    allows; ``limit`` names the field (``max_card_bytes``), and the message says how to
+    raise it. Refused before the work grows, so a host can tell abuse from a typo.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        file: str | None = None,
+        line: int | None = None,
+        path: str = "",
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, file=file, line=line, path=path)
+
+
 class PolicyErrors(PolicyError):
     """Several problems found in one pass, so a policy officer can fix them all at once."""
 

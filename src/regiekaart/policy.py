@@ -275,6 +275,11 @@ class Policy:
     description: str = ""
     digest: str = ""
     """A hash of the resolved content, recorded on snapshots and simulation runs."""
+    document: str = attrs.field(default="", eq=False, repr=False, hash=False)
+    """The merged document as JSON, keys in the order of the files; ``digest`` hashes its
+    canonical (key-sorted) form. A store keeps it to rebuild the card, same digest and
+    same order, with :func:`~regiekaart.loader.load_policy_document` when the file has
+    changed or gone."""
     _cells: dict[tuple[frozenset[str], str], RoleCell | None] = attrs.field(
         factory=dict, init=False, eq=False, repr=False, hash=False
     )

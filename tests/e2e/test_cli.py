@@ -279,7 +279,7 @@ def test_the_policy_argument_overrides_the_scenarios_own(tmp_path: Path) -> None
     )
     code, _, err = invoke("run", story)
     assert code == 2
-    assert "bestaat-niet.yaml: file not found" in err
+    assert "verhaal.yaml:1 policy: 'bestaat-niet.yaml': no such policy file" in err
     code, out, err = invoke("run", UNIVERSEEL, story)
     assert code == 0, err
     assert "policy universeel" in out
