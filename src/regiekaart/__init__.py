@@ -25,6 +25,7 @@ from .commands import (
     RecordAdvice,
     RecordDecision,
     Signal,
+    parse_commands,
     structure_command,
     unstructure_command,
 )
@@ -36,7 +37,9 @@ from .errors import (
     CriteriaNotMet,
     HolderRequired,
     IneligibleHolder,
+    InputRefused,
     InvalidCommand,
+    LimitExceeded,
     NotAuthorized,
     PolicyError,
     PolicyErrors,
@@ -46,7 +49,8 @@ from .errors import (
     StoreError,
     TransitionNotAllowed,
 )
-from .loader import load_policy, policy_schema
+from .limits import Limits
+from .loader import load_policy, load_policy_document, policy_schema
 from .policy import Policy
 from .records import CaseState, Event, Facts
 
@@ -75,7 +79,10 @@ __all__ = [
     "ImposeMeasure",
     "IneligibleHolder",
     "Inform",
+    "InputRefused",
     "InvalidCommand",
+    "LimitExceeded",
+    "Limits",
     "Melding",
     "Member",
     "NotAuthorized",
@@ -95,6 +102,8 @@ __all__ = [
     "__version__",
     "compile_policy",
     "load_policy",
+    "load_policy_document",
+    "parse_commands",
     "policy_schema",
     "structure_command",
     "system_clock",

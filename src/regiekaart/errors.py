@@ -41,7 +41,16 @@ class PolicyError(RegiekaartError, ValueError):
         return f"{where}: {self.message}"
 
 
-class LimitExceeded(PolicyError):
+class InputRefused(PolicyError):
+    """An input that cannot be used at all, as opposed to a card that is wrong: it cannot
+    be read (missing, a directory or device, not UTF-8 text), it is not a regiekaart
+    file, it is too large (:class:`LimitExceeded`), or it names a file outside the
+    directories cards may be read from. The command line exits 2 for these even where
+    it reports an invalid card with 1 (``validate``).
+    """
+
+
+class LimitExceeded(InputRefused):
     """An input larger, deeper or more repetitive than :class:`~regiekaart.limits.Limits`
     allows; ``limit`` names the field (``max_card_bytes``), and the message says how to
     raise it. Refused before the work grows, so a host can tell abuse from a typo.

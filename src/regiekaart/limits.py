@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import attrs
 
-from .errors import LimitExceeded, PolicyError
+from .errors import InputRefused, LimitExceeded
 
 MiB = 1024 * 1024
 
@@ -92,7 +92,7 @@ def _positive(name: str, raw: str) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise PolicyError(f"{name}={raw!r}: a limit must be a positive whole number", file=name)
+        raise InputRefused(f"{name}={raw!r}: a limit must be a positive whole number", file=name)
     return value
 
 
@@ -125,20 +125,20 @@ def read_bounded(path: Path, field: str, limits: Limits) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise PolicyError("file not found", file=name) from None
+        raise InputRefused("file not found", file=name) from None
     except OSError as exc:
-        raise PolicyError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+        raise InputRefused(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     if stat.S_ISDIR(info.st_mode):
-        raise PolicyError("is a directory, not a file", file=name)
+        raise InputRefused("is a directory, not a file", file=name)
     if not stat.S_ISREG(info.st_mode):
-        raise PolicyError("is not a regular file (a device, FIFO or socket)", file=name)
+        raise InputRefused("is not a regular file (a device, FIFO or socket)", file=name)
     if info.st_size > limit:
         raise exceeded(f"the file has {info.st_size:,} bytes", field, limit, file=name)
     try:
         with path.open("rb") as stream:
             data = read_at_most(stream, limit + 1)
     except OSError as exc:
-        raise PolicyError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+        raise InputRefused(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     if len(data) > limit:
         raise exceeded(f"the file has more than {limit:,} bytes", field, limit, file=name)
     return data
@@ -170,13 +170,13 @@ def decode_text(data: bytes, *, file: str) -> str:
         offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
         line = data[:offset].count(b"\n") + 1
         hint = " (UTF-16? save the file as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise PolicyError(
+        raise InputRefused(
             f"not UTF-8 text (byte 0x{data[offset]:02X} at line {line}){hint}", file=file, line=line
         ) from None
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
-        raise PolicyError(
+        raise InputRefused(
             f"a NUL byte at line {line}: not a text file (UTF-16? save the file as UTF-8)",
             file=file,
             line=line,

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import PolicyError
+from .errors import InputRefused
 
 PATH_ENV = "REGIEKAART_PATH"
 """Directories cards may be read from, besides the naming file's own and ``machines/``."""
@@ -94,7 +94,7 @@ def find_card(
     where = str(naming_file)
     if outside and not looked:
         allowed = ", ".join(str(root) for root in roots)
-        raise PolicyError(
+        raise InputRefused(
             f"{ref!r} lies outside the directories cards are read from ({allowed}); "
             f"add its directory with --path DIR or {PATH_ENV} if it is a card you trust",
             file=where,
@@ -102,7 +102,7 @@ def find_card(
             path=key,
         )
     tried = ", ".join(str(p) for p in looked)
-    raise PolicyError(
+    raise InputRefused(
         f"{ref!r}: no such policy file (looked for {tried})",
         file=where,
         line=line,

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import PolicyError, PolicyErrors
+from .errors import InputRefused, PolicyError, PolicyErrors
 from .limits import Limits, decode_text, exceeded, read_bounded, resolve
 
 Located = dict[tuple[str | int, ...], tuple[str, int]]
@@ -108,7 +108,7 @@ def load_yaml_text(
         raise _syntax_error(exc, name) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
-        raise PolicyError(
+        raise InputRefused(
             f"line {line}: a character YAML does not allow (#x{exc.character:04x}); "
             "is this a text file?",
             file=name,
@@ -133,11 +133,11 @@ def load_yaml_text(
 def _check_kind(data: Any, kind: str, name: str) -> None:
     marker, what = KINDS[kind][1:]
     if not isinstance(data, dict):
-        raise PolicyError(
+        raise InputRefused(
             f"not a regiekaart {what}: its top level is not a mapping of keys", file=name, line=1
         )
     if marker not in data:
-        raise PolicyError(
+        raise InputRefused(
             f"not a regiekaart {what}: it has no `{marker}:` key at the top", file=name, line=1
         )
 
@@ -233,7 +233,7 @@ class _BoundedLoader(_SafeLoader):
         if self._aliases > self._limits.max_yaml_aliases:
             raise self._limit("too many aliases", "max_yaml_aliases", line)
         if event.anchor in self._open:
-            raise PolicyError(
+            raise InputRefused(
                 "a recursive alias: it refers to the node that contains it",
                 file=self._name,
                 line=line,
