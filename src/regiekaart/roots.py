@@ -91,8 +91,11 @@ def find_card(
         if target.exists():
             return target
         looked.append(target)
+    # Refused when the file it names next to itself (or by an absolute path) leads out,
+    # a symlink included: "no such file" would hide why a file that is there is not used.
+    first_outside = bool(outside) and outside[0] == candidates[0].resolve()
     where = str(naming_file)
-    if outside and not looked:
+    if first_outside or (outside and not looked):
         allowed = ", ".join(str(root) for root in roots)
         raise InputRefused(
             f"{ref!r} lies outside the directories cards are read from ({allowed}); "

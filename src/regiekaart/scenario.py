@@ -16,6 +16,7 @@ traceback. The format is described by ``schemas/scenario.schema.json`` and in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
@@ -30,8 +31,8 @@ from attrs import frozen
 from .case import Case
 from .clock import StepClock
 from .commands import COMMAND_TYPES, Command, Member, structure_command, unstructure_command
-from .errors import CommandRefused, PolicyError, PolicyErrors
-from .limits import Limits, exceeded
+from .errors import CommandRefused, LimitExceeded, PolicyError, PolicyErrors
+from .limits import Limits, exceeded, read_at_most
 from .limits import resolve as resolve_limits
 from .loader import load_policy
 from .policy import Policy
@@ -279,12 +280,30 @@ def is_scenario_file(path: str | Path, *, limits: Limits | None = None) -> bool:
     """Whether the YAML file at ``path`` is a scenario (it has ``steps:``), not a policy.
 
     A file that cannot be read is not a scenario; loading it as a policy reports why.
+    A file too large to read is judged by its first lines, so that the scenario's own
+    limit is the one reported, not a card's.
     """
     try:
         data, _ = load_yaml(Path(path), kind="scenario", limits=limits, strict=False)
+    except LimitExceeded:
+        return _looks_like_scenario(Path(path))
     except PolicyError:
         return False
     return isinstance(data, dict) and "steps" in data and "regiekaart" not in data
+
+
+_TOP_KEY = re.compile(r"^(steps|regiekaart)\s*:", re.MULTILINE)
+
+
+def _looks_like_scenario(path: Path) -> bool:
+    """A top-level ``steps:`` in the first 64 kB, before any ``regiekaart:``."""
+    try:
+        with path.open("rb") as stream:
+            head = read_at_most(stream, 65536).decode("utf-8", "replace")
+    except OSError:
+        return False
+    match = _TOP_KEY.search(head)
+    return match is not None and match.group(1) == "steps"
 
 
 def _plain(value: Any) -> Any:
