@@ -458,3 +458,17 @@ def test_the_depth_scan_skips_brackets_inside_strings() -> None:
     assert json_depth('{"a": "[[[[{{{{", "b": [1, {"c": "\\"]]]"}]}') == 3
     assert json_depth("[]") == 1
     assert json_depth('"[[["') == 0
+
+
+# -- found by fuzzing ----------------------------------------------------------------------
+
+
+def test_a_null_entry_in_a_card_that_extends_none_removes_nothing(tmp_path: Path) -> None:
+    """A truncated card ended in ``regiebehandelaar:`` (null): the schema allows null to
+    remove an inherited entry, and building the policy then failed with a TypeError."""
+    text = UNIVERSEEL.read_text(encoding="utf-8")
+    path = tmp_path / "kaart.yaml"
+    path.write_text(text.replace("parties:\n", "parties:\n  niemand:\n", 1), encoding="utf-8")
+    policy = load_policy(path)
+    assert "niemand" not in policy.parties
+    assert policy.digest == load_policy(UNIVERSEEL).digest

@@ -130,7 +130,7 @@ def _resolve(
     data, located = load_yaml(path, kind="card", limits=limits)
     parent_ref = data.get("extends")
     if parent_ref is None:
-        return data, located, (), ()
+        return _without_nulls(data), located, (), ()
     line = located.get(("extends",), (str(path), 0))[1]
     if not isinstance(parent_ref, str) or not parent_ref:
         raise PolicyError(
@@ -148,6 +148,18 @@ def _resolve(
     merged.pop("extends", None)
     base_id = str(base.get("id", parent_ref))
     return merged, base_located, (base_id, *base_chain), tuple(overrides)
+
+
+def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    """A card that extends none, with its ``null`` entries gone: ``null`` removes what a
+    card inherits, and in a card that inherits nothing it removes nothing. (Left in,
+    the schema would accept ``parties: {x: null}`` and building the policy would fail.)
+    Lists are kept as written."""
+    return {
+        key: _without_nulls(value) if isinstance(value, dict) else value
+        for key, value in data.items()
+        if value is not None
+    }
 
 
 def _merge(
