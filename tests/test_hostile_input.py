@@ -28,7 +28,7 @@ from regiekaart import (
     parse_commands,
 )
 from regiekaart.commands import Escalate, json_depth
-from regiekaart.roots import PATH_ENV, shipped_machines
+from regiekaart.roots import PATH_ENV, find_card, shipped_machines
 from regiekaart.scenario import is_scenario_file, load_scenario, validate_scenario
 from regiekaart.simulate.scenario import load_population
 
@@ -472,3 +472,26 @@ def test_a_null_entry_in_a_card_that_extends_none_removes_nothing(tmp_path: Path
     policy = load_policy(path)
     assert "niemand" not in policy.parties
     assert policy.digest == load_policy(UNIVERSEEL).digest
+
+
+def test_a_file_that_may_not_be_read_is_named_whoever_runs_the_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = valid_local_card(tmp_path / "dicht.yaml")
+    opened = Path.open
+
+    def denied(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return opened(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", denied)
+    error = refused(load_policy, path)
+    assert isinstance(error, InputRefused)
+    assert error.message == "cannot read the file: Permission denied"
+
+
+def test_a_file_in_the_root_directory_has_no_tree_of_its_own() -> None:
+    with pytest.raises(InputRefused, match="lies outside"):
+        find_card(Path("/verhaal.yaml"), "etc/shadow", key="policy", line=1)
+    assert find_card(Path("/verhaal.yaml"), "universeel", key="policy", line=1) == UNIVERSEEL

@@ -73,13 +73,16 @@ def find_card(
     """The card file ``ref`` names from ``naming_file`` (its ``key``: extends or policy).
 
     A relative reference is looked up next to the naming file first, then in each
-    directory of the search path. Raises :class:`PolicyError` at ``naming_file:line``
-    when the target lies outside the allowed directories or does not exist.
+    directory of the search path. Raises :class:`~regiekaart.errors.InputRefused` at
+    ``naming_file:line`` when the target lies outside the allowed directories or does
+    not exist. A file in the root directory has no tree of its own.
     """
     name = card_file(ref)
     own = naming_file.parent.resolve()
-    roots = (own, *search_roots(search_path))
-    bases = (naming_file.parent, *roots[1:])
+    searched = search_roots(search_path)
+    # A file at the top of the file system would otherwise make the whole machine its tree.
+    roots = (*(() if own == Path(own.anchor) else (own,)), *searched)
+    bases = (naming_file.parent, *searched)
     candidates = [Path(name)] if Path(name).is_absolute() else [base / name for base in bases]
     outside: list[Path] = []
     looked: list[Path] = []
