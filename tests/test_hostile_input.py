@@ -495,3 +495,28 @@ def test_a_file_in_the_root_directory_has_no_tree_of_its_own() -> None:
     with pytest.raises(InputRefused, match="lies outside"):
         find_card(Path("/verhaal.yaml"), "etc/shadow", key="policy", line=1)
     assert find_card(Path("/verhaal.yaml"), "universeel", key="policy", line=1) == UNIVERSEEL
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (alias_bomb(), "too many values once its aliases are expanded"),
+        ("a: &a [*a]\n", "recursive alias"),
+        ("regiekaart: 1\nid: " + "[" * 5000, "nested too deeply"),
+        ("regiekaart: 1\nid: [x\n", "YAML syntax error: line 3, column 1"),
+        ("regiekaart: 1\nid: x\x07\n", "#x0007"),
+    ],
+)
+def test_the_pure_python_reader_refuses_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, said: str
+) -> None:
+    """Without libyaml the same composer counts on PyYAML's own parser."""
+    from regiekaart import sourcemap
+
+    fast = load_policy(MACHINES / "west-brabant.yaml")
+    monkeypatch.setattr(sourcemap, "_FastBoundedLoader", None)
+    path = tmp_path / "kaart.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert said in refused(load_policy, path).message
+    slow = load_policy(MACHINES / "west-brabant.yaml")
+    assert (slow.digest, slow.sources) == (fast.digest, fast.sources)
