@@ -520,3 +520,10 @@ def test_the_pure_python_reader_refuses_the_same(
     assert said in refused(load_policy, path).message
     slow = load_policy(MACHINES / "west-brabant.yaml")
     assert (slow.digest, slow.sources) == (fast.digest, fast.sources)
+
+
+def test_a_forbidden_character_after_non_ascii_text_is_on_its_own_line(tmp_path: Path) -> None:
+    data = UNIVERSEEL.read_text(encoding="utf-8").replace("title:", "ti\x07tle:", 1).encode()
+    line = data[: data.index(b"\x07")].count(b"\n") + 1
+    error = refused(load_policy, encoded(tmp_path, data))
+    assert (error.line, "#x0007" in error.message) == (line, True)

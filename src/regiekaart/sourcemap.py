@@ -107,7 +107,9 @@ def load_yaml_text(
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, name, bounds) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+        # The first such character is the one refused; libyaml counts bytes, not characters.
+        found = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = text.count("\n", 0, found if found >= 0 else exc.position) + 1
         raise InputRefused(
             f"line {line}: a character YAML does not allow (#x{exc.character:04x}); "
             "is this a text file?",
