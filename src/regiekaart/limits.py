@@ -92,7 +92,9 @@ def _positive(name: str, raw: str) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise InputRefused(f"{name}={raw!r}: a limit must be a positive whole number", file=name)
+        raise InputRefused(
+            f"{name}={raw!r}: a limit must be a positive whole number", file="environment"
+        )
     return value
 
 
