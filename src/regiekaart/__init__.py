@@ -25,6 +25,7 @@ from .commands import (
     RecordAdvice,
     RecordDecision,
     Signal,
+    parse_commands,
     structure_command,
     unstructure_command,
 )
@@ -38,10 +39,12 @@ from .errors import (
     CriteriaNotMet,
     HolderRequired,
     IneligibleHolder,
+    InputRefused,
     InvalidCommand,
     InvalidIdentifier,
     InvalidText,
     InvalidTime,
+    LimitExceeded,
     NotAuthorized,
     PolicyError,
     PolicyErrors,
@@ -52,7 +55,8 @@ from .errors import (
     TransitionNotAllowed,
     UnstorableValue,
 )
-from .loader import load_policy, policy_schema
+from .limits import Limits
+from .loader import load_policy, load_policy_document, policy_schema
 from .policy import Policy
 from .records import CaseState, Event, Facts
 from .snapshot import Snapshot
@@ -84,10 +88,13 @@ __all__ = [
     "ImposeMeasure",
     "IneligibleHolder",
     "Inform",
+    "InputRefused",
     "InvalidCommand",
     "InvalidIdentifier",
     "InvalidText",
     "InvalidTime",
+    "LimitExceeded",
+    "Limits",
     "Melding",
     "Member",
     "NotAuthorized",
@@ -109,6 +116,8 @@ __all__ = [
     "__version__",
     "compile_policy",
     "load_policy",
+    "load_policy_document",
+    "parse_commands",
     "policy_schema",
     "structure_command",
     "system_clock",

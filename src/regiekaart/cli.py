@@ -23,7 +23,8 @@ from rich.text import Text
 
 from . import __version__
 from .cardview import card_view
-from .errors import PolicyError
+from .cliinput import BAD_INPUT, SearchPathOption, policy_or_exit, search_path
+from .errors import InputRefused, PolicyError
 from .loader import load_policy, policy_schema
 from .policy import Policy
 from .scenario import (
@@ -34,9 +35,6 @@ from .scenario import (
     validate_scenario,
 )
 from .scenarioview import scenario_view, verdict
-
-BAD_INPUT = 2
-"""Exit code for input that cannot be used (a missing or malformed file)."""
 
 FAILED = 1
 """Exit code for input that was read but did not pass (an invalid file, a failed expectation)."""
@@ -105,19 +103,6 @@ def _err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _bad_input(error: PolicyError) -> typer.Exit:
-    """Report unusable input on stderr; the caller raises the returned exit."""
-    _err().print(Text(str(error), style="red"), soft_wrap=True)
-    return typer.Exit(BAD_INPUT)
-
-
-def _policy_or_exit(path: Path) -> Policy:
-    try:
-        return load_policy(path)
-    except PolicyError as error:
-        raise _bad_input(error) from None
-
-
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Policy or scenario files (YAML).")],
@@ -125,30 +110,34 @@ def validate(
         Path | None,
         typer.Option(help="Check scenarios against this policy instead of the one they name."),
     ] = None,
+    path: SearchPathOption = None,
 ) -> None:
     """Check each file: a policy against the schema and its semantics, a scenario also
-    against its policy. Prints OK or every problem; exits 1 if any file is invalid."""
+    against its policy. Prints OK or every problem; exits 1 if any file is invalid, 2 if
+    one cannot be used at all (missing, not UTF-8 text, too large, not a card)."""
     out = _out()
     invalid = 0
+    unusable = False
     for file in files:
         try:
-            summary = _check(file, policy)
+            summary = _check(file, policy, search_path(path))
         except PolicyError as error:
             invalid += 1
+            unusable = unusable or isinstance(error, InputRefused)
             out.print(Text.assemble(("INVALID ", "bold red"), str(file)))
             for line in str(error).splitlines():
                 out.print(Text(f"  {line}"), soft_wrap=True)
             continue
         out.print(Text.assemble(("OK ", "bold green"), str(file), (f"  {summary}", "dim")))
     if invalid:
-        raise typer.Exit(FAILED)
+        raise typer.Exit(BAD_INPUT if unusable else FAILED)
 
 
-def _check(file: Path, policy: Path | None) -> str:
+def _check(file: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
     if is_scenario_file(file):
-        scenario, resolved = validate_scenario(file, policy)
+        scenario, resolved = validate_scenario(file, policy, search_path=dirs)
         return f"scenario {scenario.case_id}: {len(scenario.steps)} steps on policy {resolved.id}"
-    loaded = load_policy(file)
+    loaded = load_policy(file, search_path=dirs)
     extends = f", extends {' → '.join(loaded.extends)}" if loaded.extends else ""
     return (
         f"policy {loaded.id}: {len(loaded.phases())} phases, "
@@ -159,10 +148,11 @@ def _check(file: Path, policy: Path | None) -> str:
 @app.command()
 def show(
     policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    path: SearchPathOption = None,
 ) -> None:
     """Show the regiekaart as the table of §2.3: roles down, phases across, then the
     transitions with their deciders and criteria."""
-    loaded = _policy_or_exit(policy)
+    loaded = policy_or_exit(policy, path)
     _out().print(card_view(loaded))
 
 
@@ -191,6 +181,7 @@ def run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
     ] = False,
+    path: SearchPathOption = None,
 ) -> None:
     """Play case stories step by step: run [POLICY] SCENARIO...
 
@@ -198,8 +189,9 @@ def run(
     """
     policy: Policy | None = None
     scenarios = list(files)
+    dirs = search_path(path)
     if not is_scenario_file(scenarios[0]):
-        policy = _policy_or_exit(scenarios.pop(0))
+        policy = policy_or_exit(scenarios.pop(0), dirs)
     if not scenarios:
         _err().print(Text("give at least one scenario file after the policy", style="red"))
         raise typer.Exit(BAD_INPUT)
@@ -209,7 +201,7 @@ def run(
     out, err = _out(), _err()
     for file in scenarios:
         try:
-            scenario, resolved = validate_scenario(file, policy)
+            scenario, resolved = validate_scenario(file, policy, search_path=dirs)
         except PolicyError as error:
             bad = True
             err.print(Text(str(error), style="red"), soft_wrap=True)

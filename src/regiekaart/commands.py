@@ -12,6 +12,8 @@ that exists can be stored on either backend and printed without surprises.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
@@ -19,8 +21,10 @@ import attrs
 import cattrs
 from attrs import frozen
 
-from .errors import InvalidIdentifier, InvalidText
+from .errors import InvalidIdentifier, InvalidText, PolicyError
 from .ids import check_id, check_text
+from .limits import Limits, decode_text, exceeded
+from .limits import resolve as resolve_limits
 
 Validator = Any
 """An attrs validator: called as ``validator(instance, attribute, value)``."""
@@ -284,3 +288,86 @@ def structure_command(data: Mapping[str, Any]) -> Command:
             raise InvalidText(f"command {kind}: {boundary.field}", boundary.problem) from None
         details = "; ".join(cattrs.transform_error(exc))
         raise ValueError(f"command {kind}: {details}") from None
+    except (TypeError, AttributeError) as exc:
+        # A converter given a value of the wrong shape (holders as a number).
+        raise ValueError(f"command {kind}: a field has the wrong shape ({exc})") from None
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[{]|[\]}]')
+"""A JSON string (closed or not), or a bracket: what the depth scan needs to see."""
+
+
+def json_depth(text: str) -> int:
+    """The deepest bracket nesting of JSON ``text``, brackets inside strings skipped.
+
+    Counted without recursion, before ``json.loads`` recurses into a document that a
+    100,000-deep array would make end in ``RecursionError``.
+    """
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(text):
+        char = match.group(0)[0]
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_commands(
+    text: str | bytes, *, source: str = "<command>", limits: Limits | None = None
+) -> list[Command]:
+    """The commands a JSON text describes: one object, or an array of them (a batch).
+
+    For text from outside (a file, stdin, a queue): its size and nesting are bounded by
+    ``limits`` (defaults and ``REGIEKAART_MAX_*`` when None), bytes must be UTF-8, and
+    every problem is a :class:`~regiekaart.errors.PolicyError` naming ``source`` and,
+    where there is one, the line; a bound hit is a
+    :class:`~regiekaart.errors.LimitExceeded`.
+    """
+    bounds = resolve_limits(limits)
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > bounds.max_command_bytes:
+        raise exceeded(
+            f"the command has {size:,} bytes",
+            "max_command_bytes",
+            bounds.max_command_bytes,
+            file=source,
+        )
+    if isinstance(text, bytes):
+        text = decode_text(text, file=source)
+    if json_depth(text) > bounds.max_depth:
+        raise exceeded(
+            "the command is nested too deeply", "max_depth", bounds.max_depth, file=source
+        )
+    data = _json(text, source)
+    items = data if isinstance(data, list) else [data]
+    commands = []
+    for index, item in enumerate(items):
+        where = f"command {index + 1}: " if isinstance(data, list) else ""
+        if not isinstance(item, dict):
+            raise PolicyError(f'{where}expected a JSON object with a "type"', file=source)
+        try:
+            commands.append(structure_command(item))
+        except ValueError as exc:
+            raise PolicyError(f"{where}{exc}", file=source) from None
+    if not commands:
+        raise PolicyError("no command given (an empty array)", file=source)
+    return commands
+
+
+def _json(text: str, source: str) -> Any:
+    """``json.loads`` with every failure as a :class:`PolicyError` that quotes nothing."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(
+            f"the command is not JSON: {exc.msg} (column {exc.colno})",
+            file=source,
+            line=exc.lineno,
+        ) from None
+    except ValueError as exc:
+        # A number of more than 4,300 digits: Python's own bound on reading integers.
+        raise PolicyError(f"the command is not usable JSON: {exc}", file=source) from None
+    except RecursionError:
+        raise PolicyError("the command is nested too deeply", file=source) from None

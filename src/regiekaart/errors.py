@@ -53,6 +53,34 @@ class PolicyError(RegiekaartError, ValueError):
         return f"{where}: {self.message}"
 
 
+class InputRefused(PolicyError):
+    """An input that cannot be used at all, as opposed to a card that is wrong: it cannot
+    be read (missing, a directory or device, not UTF-8 text), it is not a regiekaart
+    file, it is too large (:class:`LimitExceeded`), or it names a file outside the
+    directories cards may be read from. The command line exits 2 for these even where
+    it reports an invalid card with 1 (``validate``).
+    """
+
+
+class LimitExceeded(InputRefused):
+    """An input larger, deeper or more repetitive than :class:`~regiekaart.limits.Limits`
+    allows; ``limit`` names the field (``max_card_bytes``), and the message says how to
+    raise it. Refused before the work grows, so a host can tell abuse from a typo.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        file: str | None = None,
+        line: int | None = None,
+        path: str = "",
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, file=file, line=line, path=path)
+
+
 class PolicyErrors(PolicyError):
     """Several problems found in one pass, so a policy officer can fix them all at once."""
 

@@ -21,6 +21,8 @@ import jsonschema
 
 from . import semantics
 from .errors import PolicyError, PolicyErrors
+from .limits import Limits, exceeded
+from .limits import resolve as resolve_limits
 from .policy import (
     Activity,
     Agreement,
@@ -38,6 +40,7 @@ from .policy import (
     StateDef,
     TransitionRule,
 )
+from .roots import SearchPath, find_card
 from .sourcemap import Located, dotted, load_yaml
 
 Path_ = tuple[str | int, ...]
@@ -51,13 +54,59 @@ def policy_schema() -> dict[str, Any]:
     return schema
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(
+    path: str | Path, *, limits: Limits | None = None, search_path: SearchPath = ()
+) -> Policy:
     """Load, merge, validate and resolve the policy file at ``path``.
 
-    Raises :class:`~regiekaart.errors.PolicyError` (or :class:`PolicyErrors` with every
-    problem found) that names file, line and path; never a bare traceback for bad input.
+    ``extends:`` is followed only to cards in the directory tree of the file that names
+    it, in a directory of ``search_path`` or ``REGIEKAART_PATH``, or in the shipped
+    ``machines/`` (see :mod:`regiekaart.roots`); every file read is bounded by ``limits``
+    (the defaults and ``REGIEKAART_MAX_*`` when None). Raises
+    :class:`~regiekaart.errors.PolicyError` (or :class:`PolicyErrors` with every problem
+    found) that names file, line and path; never a bare traceback for bad input.
     """
-    document, located, chain, overrides = _resolve(Path(path), ())
+    bounds = resolve_limits(limits)
+    name = str(path)
+    try:
+        document, located, chain, overrides = _resolve(Path(path), (), bounds, search_path)
+        return _checked(document, located, chain, overrides)
+    except RecursionError:
+        raise exceeded(
+            "nested too deeply to check", "max_depth", bounds.max_depth, file=name
+        ) from None
+
+
+def load_policy_document(document: Mapping[str, Any], *, name: str) -> Policy:
+    """Validate and build a policy from an already merged document (``Policy.document``).
+
+    A store keeps the card it ran a case under as that text, so an audit replay can
+    rebuild exactly that card when the file has changed since; the digest is the same as
+    the file's. ``name`` stands for the file in error messages. The document must be
+    merged already: an ``extends:`` is refused, since it would read a file.
+    """
+    if not isinstance(document, Mapping):
+        raise PolicyError("a policy document must be a mapping of keys", file=name)
+    if "extends" in document:
+        raise PolicyError(
+            "a merged policy document cannot extend another", file=name, path="extends"
+        )
+    try:
+        data = json.loads(json.dumps(dict(document), ensure_ascii=False, default=str))
+        return _checked(data, {}, (), ())
+    except PolicyError as error:
+        for problem in (*getattr(error, "errors", ()), error):
+            problem.file = problem.file or name
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise PolicyError(
+            f"the document cannot be checked ({type(exc).__name__})", file=name
+        ) from None
+
+
+def _checked(
+    document: dict[str, Any], located: Located, chain: tuple[str, ...], overrides: tuple[str, ...]
+) -> Policy:
     _validate_schema(document, located)
     policy = _build(document, located, chain, overrides)
     problems = semantics.check(policy, document, located)
@@ -66,54 +115,34 @@ def load_policy(path: str | Path) -> Policy:
     return policy
 
 
-def load_policy_document(document: Mapping[str, Any], *, name: str) -> Policy:
-    """A policy from an already resolved document (the JSON a store keeps), checked as a
-    file is; it has the digest of the file it was resolved from."""
-    data = dict(document)
-    if "extends" in data:
-        raise PolicyError("a resolved document extends nothing", file=name, path="extends")
-    located: Located = {}
-    _validate_schema(data, located)
-    policy = _build(data, located, (), ())
-    problems = semantics.check(policy, data, located)
-    if problems:
-        raise PolicyErrors(problems)
-    return policy
-
-
 def _resolve(
-    path: Path, seen: tuple[Path, ...]
+    path: Path, seen: tuple[Path, ...], limits: Limits, search_path: SearchPath
 ) -> tuple[dict[str, Any], Located, tuple[str, ...], tuple[str, ...]]:
-    """Read ``path`` and, depth first, what it extends; merge child over parent."""
+    """Read ``path`` and, depth first, what it extends; merge child over parent.
+
+    Every file in the chain must be a card (have ``regiekaart:``), so no other file's
+    content reaches a schema message.
+    """
     resolved = path.resolve()
     if resolved in seen:
         cycle = " → ".join(str(p) for p in (*seen, resolved))
         raise PolicyError(f"cycle in extends: {cycle}", file=str(path), path="extends")
-    data, located = load_yaml(path)
-    if not isinstance(data, dict):
-        raise PolicyError("a policy must be a mapping of keys", file=str(path), line=1)
+    data, located = load_yaml(path, kind="card", limits=limits)
     parent_ref = data.get("extends")
     if parent_ref is None:
-        return data, located, (), ()
-    if not isinstance(parent_ref, str):
-        line = located.get(("extends",), (str(path), 0))[1]
+        return _without_nulls(data), located, (), ()
+    line = located.get(("extends",), (str(path), 0))[1]
+    if not isinstance(parent_ref, str) or not parent_ref:
         raise PolicyError(
             "extends must name a policy file", file=str(path), line=line, path="extends"
         )
-    parent_path = _parent_path(path, parent_ref)
-    if not parent_path.exists():
-        line = located.get(("extends",), (str(path), 0))[1]
-        raise PolicyError(
-            f"extends {parent_ref!r}: no such policy file ({parent_path})",
-            file=str(path),
-            line=line,
-            path="extends",
-        )
+    parent_path = find_card(path, parent_ref, key="extends", line=line, search_path=search_path)
     if parent_path in (*seen, resolved):
         cycle = " → ".join(str(p) for p in (*seen, resolved, parent_path))
-        line = located.get(("extends",), (str(path), 0))[1]
         raise PolicyError(f"cycle in extends: {cycle}", file=str(path), line=line, path="extends")
-    base, base_located, base_chain, _ = _resolve(parent_path, (*seen, resolved))
+    base, base_located, base_chain, _ = _resolve(
+        parent_path, (*seen, resolved), limits, search_path
+    )
     overrides: list[str] = []
     merged = _merge(base, data, (), base_located, located, overrides)
     merged.pop("extends", None)
@@ -121,10 +150,16 @@ def _resolve(
     return merged, base_located, (base_id, *base_chain), tuple(overrides)
 
 
-def _parent_path(path: Path, ref: str) -> Path:
-    if ref.endswith((".yaml", ".yml")):
-        return (path.parent / ref).resolve()
-    return (path.parent / f"{ref}.yaml").resolve()
+def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    """A card that extends none, with its ``null`` entries gone: ``null`` removes what a
+    card inherits, and in a card that inherits nothing it removes nothing. (Left in,
+    the schema would accept ``parties: {x: null}`` and building the policy would fail.)
+    Lists are kept as written."""
+    return {
+        key: _without_nulls(value) if isinstance(value, dict) else value
+        for key, value in data.items()
+        if value is not None
+    }
 
 
 def _merge(

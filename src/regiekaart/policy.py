@@ -275,7 +275,7 @@ class Policy:
     description: str = ""
     digest: str = ""
     """A hash of the resolved content, recorded on snapshots and simulation runs."""
-    document: str = attrs.field(default="", eq=False, repr=False)
+    document: str = attrs.field(default="", eq=False, repr=False, hash=False)
     """The JSON of the resolved document, in its written order, that ``digest`` is
     computed from: what a store keeps, so an audit can replay a case under the card it
     was decided under (:func:`~regiekaart.loader.load_policy_document`)."""

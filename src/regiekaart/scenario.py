@@ -16,7 +16,7 @@ traceback. The format is described by ``schemas/scenario.schema.json`` and in
 from __future__ import annotations
 
 import json
-import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
@@ -31,10 +31,13 @@ from attrs import frozen
 from .case import Case
 from .clock import StepClock
 from .commands import COMMAND_TYPES, Command, Member, structure_command, unstructure_command
-from .errors import CommandRefused, PolicyError, PolicyErrors
+from .errors import CommandRefused, LimitExceeded, PolicyError, PolicyErrors
+from .limits import Limits, exceeded, read_at_most
+from .limits import resolve as resolve_limits
 from .loader import load_policy
 from .policy import Policy
 from .records import Event, OpenObligation
+from .roots import SearchPath, find_card
 from .sourcemap import Located, dotted, load_yaml
 
 KeyPath = tuple[str | int, ...]
@@ -162,7 +165,11 @@ class Scenario:
     title: str = ""
     description: str = ""
     policy: Path | None = None
-    """The policy the file names, resolved against the file's folder."""
+    """The policy the file names, found from the file's folder (see
+    :mod:`regiekaart.roots`) and resolved: it is known to lie where cards may be read."""
+    policy_problem: PolicyError | None = attrs.field(default=None, eq=False, repr=False)
+    """Why the policy the file names cannot be used (outside the allowed directories,
+    missing); raised only when the scenario is played against it."""
     household: tuple[Member, ...] = ()
     opened_by: str | None = None
     start: datetime | None = None
@@ -187,19 +194,29 @@ class Scenario:
 # -- reading -------------------------------------------------------------------------------
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | Path, *, limits: Limits | None = None, search_path: SearchPath = ()
+) -> Scenario:
     """Read and validate the scenario file at ``path``.
 
+    The ``policy:`` it names must be a card in the scenario's directory tree, in a
+    directory of ``search_path`` or ``REGIEKAART_PATH``, or in the shipped ``machines/``
+    (see :mod:`regiekaart.roots`); the file and its steps are bounded by ``limits``.
     Raises :class:`~regiekaart.errors.PolicyError` (or :class:`PolicyErrors` with every
     problem found), each naming the file, the line and the path.
     """
     path = Path(path)
-    data, located = load_yaml(path)
+    bounds = resolve_limits(limits)
+    data, located = load_yaml(path, kind="scenario", limits=bounds)
     name = str(path)
-    if not isinstance(data, dict):
-        raise PolicyError("a scenario must be a mapping of keys", file=name, line=1)
-    data = _plain(data)
-    problems = _schema_problems(data, located, name)
+    _check_steps(data, located, name, bounds)
+    try:
+        data = _plain(data)
+        problems = _schema_problems(data, located, name)
+    except RecursionError:
+        raise exceeded(
+            "nested too deeply to check", "max_depth", bounds.max_depth, file=name
+        ) from None
     broken = {p.path for p in problems}
     steps = []
     raw_steps = data.get("steps")
@@ -216,14 +233,15 @@ def load_scenario(path: str | Path) -> Scenario:
     if problems:
         raise PolicyErrors(sorted(problems, key=lambda e: (e.line or 0, e.path)))
     lines = {dotted(p): line for p, (_, line) in located.items()}
-    policy_ref = data.get("policy")
+    policy, policy_problem = _named_policy(path, data.get("policy"), located, search_path)
     return Scenario(
         file=name,
         case_id=data["case"],
         steps=tuple(steps),
         title=str(data.get("title", "")),
         description=str(data.get("description", "")).strip(),
-        policy=Path(os.path.normpath(path.parent / policy_ref)) if policy_ref else None,
+        policy=policy,
+        policy_problem=policy_problem,
         household=tuple(Member(id=m["id"], group=m["group"]) for m in data.get("household") or ()),
         opened_by=data.get("opened_by"),
         start=start,
@@ -231,16 +249,61 @@ def load_scenario(path: str | Path) -> Scenario:
     )
 
 
-def is_scenario_file(path: str | Path) -> bool:
+def _named_policy(
+    path: Path, ref: str | None, located: Located, search_path: SearchPath
+) -> tuple[Path | None, PolicyError | None]:
+    """The card ``policy:`` names, or why it cannot be used: kept, not raised, because a
+    policy given by the caller replaces it and then it does not matter."""
+    if not ref:
+        return None, None
+    try:
+        line = _line(located, ("policy",))
+        return find_card(path, ref, key="policy", line=line, search_path=search_path), None
+    except PolicyError as exc:
+        return None, exc
+
+
+def _check_steps(data: dict[str, Any], located: Located, name: str, limits: Limits) -> None:
+    """Refuse a story longer than ``max_scenario_steps`` before any step is checked."""
+    steps = data.get("steps")
+    if isinstance(steps, list) and len(steps) > limits.max_scenario_steps:
+        raise exceeded(
+            f"the scenario has {len(steps):,} steps",
+            "max_scenario_steps",
+            limits.max_scenario_steps,
+            file=name,
+            line=_line(located, ("steps",)),
+        )
+
+
+def is_scenario_file(path: str | Path, *, limits: Limits | None = None) -> bool:
     """Whether the YAML file at ``path`` is a scenario (it has ``steps:``), not a policy.
 
     A file that cannot be read is not a scenario; loading it as a policy reports why.
+    A file too large to read is judged by its first lines, so that the scenario's own
+    limit is the one reported, not a card's.
     """
     try:
-        data, _ = load_yaml(Path(path))
+        data, _ = load_yaml(Path(path), kind="scenario", limits=limits, strict=False)
+    except LimitExceeded:
+        return _looks_like_scenario(Path(path))
     except PolicyError:
         return False
     return isinstance(data, dict) and "steps" in data and "regiekaart" not in data
+
+
+_TOP_KEY = re.compile(r"^(steps|regiekaart)\s*:", re.MULTILINE)
+
+
+def _looks_like_scenario(path: Path) -> bool:
+    """A top-level ``steps:`` in the first 64 kB, before any ``regiekaart:``."""
+    try:
+        with path.open("rb") as stream:
+            head = read_at_most(stream, 65536).decode("utf-8", "replace")
+    except OSError:
+        return False
+    match = _TOP_KEY.search(head)
+    return match is not None and match.group(1) == "steps"
 
 
 def _plain(value: Any) -> Any:
@@ -595,29 +658,42 @@ class ScenarioResult:
         }
 
 
-def scenario_policy(scenario: Scenario, policy: Policy | str | Path | None = None) -> Policy:
+def scenario_policy(
+    scenario: Scenario,
+    policy: Policy | str | Path | None = None,
+    *,
+    limits: Limits | None = None,
+    search_path: SearchPath = (),
+) -> Policy:
     """The policy to play ``scenario`` against: the one given, else the one it names."""
     if isinstance(policy, Policy):
         return policy
     if policy is not None:
-        return load_policy(policy)
+        return load_policy(policy, limits=limits, search_path=search_path)
+    if scenario.policy_problem is not None:
+        raise scenario.policy_problem
     if scenario.policy is None:
         raise scenario.error(
             (), "the scenario names no policy: add policy: (a path from this file) or give one"
         )
-    return load_policy(scenario.policy)
+    return load_policy(scenario.policy, limits=limits, search_path=search_path)
 
 
 def validate_scenario(
-    path: str | Path, policy: Policy | str | Path | None = None
+    path: str | Path,
+    policy: Policy | str | Path | None = None,
+    *,
+    limits: Limits | None = None,
+    search_path: SearchPath = (),
 ) -> tuple[Scenario, Policy]:
     """Load the scenario at ``path`` and check it against its policy (or ``policy``).
 
+    ``limits`` and ``search_path`` apply to both files (see :func:`load_scenario`).
     Raises :class:`PolicyError` naming file, line and path for anything wrong in
     either file; returns both when they fit together.
     """
-    scenario = load_scenario(path)
-    resolved = scenario_policy(scenario, policy)
+    scenario = load_scenario(path, limits=limits, search_path=search_path)
+    resolved = scenario_policy(scenario, policy, limits=limits, search_path=search_path)
     problems = check_scenario(scenario, resolved)
     if problems:
         raise PolicyErrors(problems)

@@ -9,12 +9,14 @@ objects.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .errors import PolicyError
+from .errors import InputRefused, PolicyError, PolicyErrors
+from .limits import Limits, decode_text, exceeded, read_bounded, resolve
 
 Located = dict[tuple[str | int, ...], tuple[str, int]]
 
@@ -37,6 +39,11 @@ _SafeLoader.yaml_implicit_resolvers = {
 }
 
 
+def _line_of(event: yaml.Event) -> int:
+    mark = event.start_mark
+    return mark.line + 1 if mark is not None else 1
+
+
 def dotted(path: tuple[str | int, ...]) -> str:
     """``('phases', 'p', 'roles')`` → ``phases.p.roles``; list items as ``[0]``."""
     out = ""
@@ -48,75 +55,315 @@ def dotted(path: tuple[str | int, ...]) -> str:
     return out
 
 
-def load_yaml(path: Path) -> tuple[Any, Located]:
-    """Read one YAML file into plain data and the locations of every key path."""
+KINDS: dict[str, tuple[str, str, str]] = {
+    "card": ("max_card_bytes", "regiekaart", "card"),
+    "scenario": ("max_scenario_bytes", "steps", "scenario"),
+    "simulation": ("max_simulation_bytes", "simulation", "simulation file"),
+}
+"""Kind of file → (its size limit, the top-level key every such file has, its name)."""
+
+
+def load_yaml(
+    path: Path, *, kind: str = "card", limits: Limits | None = None, strict: bool = True
+) -> tuple[Any, Located]:
+    """Read one YAML file of ``kind`` (card, scenario, simulation) into plain data and the
+    locations of every key path, within the :class:`~regiekaart.limits.Limits`.
+
+    A file that is clearly not of that kind (its top level lacks the kind's key, such as
+    ``regiekaart:`` for a card) is refused without quoting any of it, since it may be
+    any file on the machine. Not ``strict``: neither that nor duplicate keys are checked,
+    for a first look at what kind of file it is.
+    """
+    bounds = resolve(limits)
+    field = KINDS[kind][0]
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError("file not found", file=name) from None
-    except OSError as exc:
-        raise PolicyError(f"cannot read the file: {exc.strerror}", file=name) from None
-    return load_yaml_text(text, name)
+    text = decode_text(read_bounded(path, field, bounds), file=name)
+    return load_yaml_text(text, name, kind=kind if strict else None, limits=bounds, strict=strict)
 
 
-def load_yaml_text(text: str, name: str) -> tuple[Any, Located]:
-    """Parse YAML text; a syntax error becomes a :class:`PolicyError` with its line."""
-    loader = _SafeLoader(text)
+def load_yaml_text(
+    text: str,
+    name: str,
+    *,
+    kind: str | None = None,
+    limits: Limits | None = None,
+    strict: bool = True,
+) -> tuple[Any, Located]:
+    """Parse YAML text; a syntax error becomes a :class:`PolicyError` with its line.
+
+    With ``kind``, a document without that kind's top-level key is "not a regiekaart
+    …", and duplicate keys are only named (with the key) once the file is known to be one.
+    """
+    bounds = resolve(limits)
+    duplicates: list[PolicyError] = []
+    loader: Any = None
     try:
+        loader = _loader(text, bounds, name)
         node = loader.get_single_node()
         if node is None:
             raise PolicyError("the document is empty", file=name, line=1)
         located: Located = {}
-        data = _convert(loader, node, (), located, name)
+        data = _convert(loader, node, (), located, name, duplicates)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or str(exc)
-        if exc.context:
-            problem = f"{exc.context}, {problem}"
-        raise PolicyError(f"YAML syntax error: {problem}", file=name, line=line) from None
+        raise _syntax_error(exc, name, bounds) from None
+    except yaml.reader.ReaderError as exc:
+        # The first such character is the one refused; libyaml counts bytes, not characters.
+        found = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = text.count("\n", 0, found if found >= 0 else exc.position) + 1
+        raise InputRefused(
+            f"line {line}: a character YAML does not allow (#x{exc.character:04x}); "
+            "is this a text file?",
+            file=name,
+            line=line,
+        ) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"YAML error: {exc}", file=name) from None
+        raise PolicyError(f"YAML error ({type(exc).__name__})", file=name) from None
+    except RecursionError:
+        raise exceeded(
+            "nested too deeply to read", "max_depth", bounds.max_depth, file=name
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if kind is not None:
+        _check_kind(data, kind, name)
+    if duplicates and strict:
+        raise duplicates[0] if len(duplicates) == 1 else PolicyErrors(duplicates)
     return data, located
 
 
+def _check_kind(data: Any, kind: str, name: str) -> None:
+    marker, what = KINDS[kind][1:]
+    if not isinstance(data, dict):
+        raise InputRefused(
+            f"not a regiekaart {what}: its top level is not a mapping of keys", file=name, line=1
+        )
+    if marker not in data:
+        raise InputRefused(
+            f"not a regiekaart {what}: it has no `{marker}:` key at the top", file=name, line=1
+        )
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, name: str, limits: Limits) -> PolicyError:
+    """Line, column and problem, never the snippet of the line PyYAML would show: the
+    file may be one that is not a card at all, and its content is nobody's business."""
+    mark = exc.problem_mark or exc.context_mark
+    if "maximum nesting depth" in str(exc.problem):
+        # libyaml's own bound (1,000 flow levels), hit while it reads ahead.
+        line = mark.line + 1 if mark is not None else None
+        return exceeded("nested too deeply", "max_depth", limits.max_depth, file=name, line=line)
+    problem = _unquoted(exc.problem or "the document cannot be read")
+    if exc.context:
+        problem = f"{_unquoted(exc.context)}, {problem}"
+    if mark is None:
+        return PolicyError(f"YAML syntax error: {problem}", file=name)
+    line = mark.line + 1
+    return PolicyError(
+        f"YAML syntax error: line {line}, column {mark.column + 1}: {problem}",
+        file=name,
+        line=line,
+    )
+
+
+def _unquoted(problem: str) -> str:
+    """A parser message without the names it quotes from the file (an alias, a tag): a
+    single character or a token kind such as ``'<scalar>'`` stays, as it says what is
+    wrong without revealing what the file holds."""
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        return match.group(0) if len(inner) <= 1 or inner.startswith("<") else "(…)"
+
+    return _QUOTED.sub(keep, problem)
+
+
+class _Counting(yaml.composer.Composer):
+    """Composition that counts as it goes: aliases, nesting depth, and the nodes the
+    document would have with every alias expanded.
+
+    An alias bomb is a few hundred bytes whose aliases expand to billions of nodes; the
+    expansion is only walked later, so the count is kept per anchor as the document is
+    composed and the bomb is refused after reading it, before any expansion. An alias
+    to an anchor still being composed (``&a [*a]``) makes a cycle, which no card needs.
+    """
+
+    if TYPE_CHECKING:
+
+        def peek_event(self) -> yaml.Event:
+            """The next parser event (from the pure-Python parser or libyaml's)."""
+
+    def _start_counting(self, limits: Limits, name: str) -> None:
+        self._limits = limits
+        self._name = name
+        self._depth = 0
+        self._aliases = 0
+        self._nodes = 0
+        self._weights: dict[str, int] = {}
+        self._open: set[str] = set()
+
+    def compose_document(self) -> yaml.Node | None:
+        """One document: the counts start again (a stream has one document here)."""
+        self._aliases = self._nodes = 0
+        self._weights.clear()
+        node: yaml.Node | None = super().compose_document()
+        return node
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, counting it (or, for an alias, what it expands to)."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event, parent, index)
+        line = _line_of(event)
+        self._depth += 1
+        if self._depth > self._limits.max_depth:
+            raise self._limit("nested too deeply", "max_depth", line)
+        before = self._nodes
+        self._count(1, line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor is not None:
+                self._open.discard(anchor)
+        if anchor is not None:
+            self._weights[anchor] = self._nodes - before
+        return node
+
+    def _alias(
+        self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any
+    ) -> yaml.Node | None:
+        line = _line_of(event)
+        self._aliases += 1
+        if self._aliases > self._limits.max_yaml_aliases:
+            raise self._limit("too many aliases", "max_yaml_aliases", line)
+        if event.anchor in self._open:
+            raise InputRefused(
+                "a recursive alias: it refers to the node that contains it",
+                file=self._name,
+                line=line,
+            )
+        self._count(self._weights.get(str(event.anchor), 1), line)
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+    def _count(self, nodes: int, line: int) -> None:
+        self._nodes += nodes
+        if self._nodes > self._limits.max_yaml_nodes:
+            raise self._limit(
+                "too many values once its aliases are expanded", "max_yaml_nodes", line
+            )
+
+    def _limit(self, what: str, field: str, line: int) -> PolicyError:
+        return exceeded(what, field, getattr(self._limits, field), file=self._name, line=line)
+
+
+class _BoundedLoader(_Counting, _SafeLoader):
+    """The pure-Python safe loader, counting while it composes."""
+
+    def __init__(self, text: str, limits: Limits, name: str) -> None:
+        _SafeLoader.__init__(self, text)
+        self._start_counting(limits, name)
+
+
+def _loader(text: str, limits: Limits, name: str) -> _Counting:
+    """The fastest counting loader there is: libyaml's parser under the same composer
+    when PyYAML was built with it (about three times faster, so a file at its bounds is
+    refused sooner), else the pure-Python one."""
+    if _FastBoundedLoader is not None:
+        fast: _Counting = _FastBoundedLoader(text, limits, name)
+        return fast
+    return _BoundedLoader(text, limits, name)
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _FastBoundedLoader: Any = None
+else:
+
+    class _FastBoundedLoader(  # type: ignore[no-redef]
+        _Counting, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
+        """libyaml's events, composed in Python so that the counting applies."""
+
+        yaml_implicit_resolvers = _SafeLoader.yaml_implicit_resolvers
+        get_single_node = yaml.composer.Composer.get_single_node
+        get_node = yaml.composer.Composer.get_node
+        check_node = yaml.composer.Composer.check_node
+
+        def __init__(self, text: str, limits: Limits, name: str) -> None:
+            CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._start_counting(limits, name)
+
+
 def _convert(
-    loader: _SafeLoader,
+    loader: Any,
     node: yaml.Node,
     path: tuple[str | int, ...],
     located: Located,
     name: str,
+    duplicates: list[PolicyError],
 ) -> Any:
+    """Plain data of ``node``; ``duplicates`` collects repeated keys (the first value is
+    kept), which are reported only once the file is known to be of its kind."""
     located[path] = (name, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(loader, key_node, name)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 raise PolicyError(
-                    f"a key must be text, found {key!r}",
+                    f"a key must be text, found {_kind_of(key)}",
                     file=name,
                     line=key_node.start_mark.line + 1,
                     path=dotted(path),
                 )
             key = str(key)
             if key in out:
-                raise PolicyError(
-                    f"duplicate key {key!r}",
-                    file=name,
-                    line=key_node.start_mark.line + 1,
-                    path=dotted((*path, key)),
+                duplicates.append(
+                    PolicyError(
+                        f"duplicate key {key!r}",
+                        file=name,
+                        line=key_node.start_mark.line + 1,
+                        path=dotted((*path, key)),
+                    )
                 )
-            out[key] = _convert(loader, value_node, (*path, key), located, name)
+                continue
+            out[key] = _convert(loader, value_node, (*path, key), located, name, duplicates)
             located[(*path, key)] = (name, key_node.start_mark.line + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(loader, item, (*path, index), located, name)
+            _convert(loader, item, (*path, index), located, name, duplicates)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _construct(loader, node, name)
+
+
+def _construct(loader: Any, node: yaml.Node, name: str) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        # A timestamp such as 2024-13-45 matches YAML's pattern but is no date.
+        raise PolicyError(
+            f"a value cannot be read ({exc})", file=name, line=node.start_mark.line + 1
+        ) from None
+
+
+def _kind_of(value: Any) -> str:
+    """What a value is, in words, without showing the value."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"

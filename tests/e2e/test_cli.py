@@ -113,7 +113,7 @@ def test_validate_names_the_extends_line_that_closes_a_cycle(tmp_path: Path) -> 
 def test_validate_reports_every_file_and_fails_if_one_is_invalid(tmp_path: Path) -> None:
     missing = tmp_path / "bestaat-niet.yaml"
     code, out, _ = invoke("validate", UNIVERSEEL, missing)
-    assert code == 1
+    assert code == 2  # a file that cannot be read at all is bad input, not an invalid card
     assert f"OK {UNIVERSEEL}" in out
     assert f"INVALID {missing}" in out
     assert f"{missing}: file not found" in out
@@ -279,7 +279,7 @@ def test_the_policy_argument_overrides_the_scenarios_own(tmp_path: Path) -> None
     )
     code, _, err = invoke("run", story)
     assert code == 2
-    assert "bestaat-niet.yaml: file not found" in err
+    assert "verhaal.yaml:1 policy: 'bestaat-niet.yaml': no such policy file" in err
     code, out, err = invoke("run", UNIVERSEEL, story)
     assert code == 0, err
     assert "policy universeel" in out

@@ -58,7 +58,10 @@ def test_verify_violation_exits_1_with_json_and_a_scenario_file(tmp_path: Path) 
     assert rows["warme-overdracht"]["status"] == "not proven"
     written = Path(rows["casusregisseur-professional"]["file"])
     assert written.parent == tmp_path
-    replay = runner.invoke(app, ["run", str(written)])
+    # The story names the card outside its own folder: the card's folder must be trusted.
+    refused = runner.invoke(app, ["run", str(written)])
+    assert refused.exit_code == 2, refused.output
+    replay = runner.invoke(app, ["run", "--path", str(CHANGES), str(written)])
     assert replay.exit_code == 0, replay.output
     assert "passed" in replay.output
 

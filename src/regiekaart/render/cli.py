@@ -9,6 +9,7 @@ Chromium) is a message naming the Debian package to install, exit code 3.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from ..cliinput import SearchPathOption, policy_or_exit, search_path
 from ..errors import PolicyError, StoreError
-from ..loader import load_policy
 from ..policy import Policy
 from ..scenario import play, validate_scenario
 from ..store import open_store
@@ -38,11 +39,8 @@ def _fail(code: int, message: str) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _policy(path: Path) -> Policy:
-    try:
-        return load_policy(path)
-    except PolicyError as error:
-        raise _fail(BAD_INPUT, str(error)) from None
+def _policy(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
+    return policy_or_exit(path, dirs)
 
 
 def _write(content: str | bytes, output: Path | None) -> None:
@@ -75,6 +73,7 @@ def render(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    path: SearchPathOption = None,
 ) -> None:
     """Render a regiekaart as a page, a diagram or an SCXML chart.
 
@@ -85,7 +84,7 @@ def render(
         raise _fail(BAD_INPUT, f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise _fail(BAD_INPUT, "a PNG is not for the terminal; give -o FILE" + SUFFIXES["png"])
-    loaded = _policy(policy)
+    loaded = _policy(policy, path)
     try:
         content: str | bytes = card_png(loaded) if fmt == "png" else render_card(loaded, fmt)
     except (DiagramError, BrowserError) as error:
@@ -111,6 +110,7 @@ def render_timeline_command(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    path: SearchPathOption = None,
 ) -> None:
     """Draw one case's history as an HTML timeline.
 
@@ -121,17 +121,19 @@ def render_timeline_command(
     if store is not None:
         if source is not None or case is None or policy is None:
             raise _fail(BAD_INPUT, "with --store give --case ID and --policy POLICY, no scenario")
-        page = _stored_timeline(store, case, _policy(policy))
+        page = _stored_timeline(store, case, _policy(policy, path))
     else:
         if source is None:
             raise _fail(BAD_INPUT, "give a scenario file, or --store URL --case ID --policy POLICY")
-        page = _scenario_timeline(source, policy)
+        page = _scenario_timeline(source, policy, search_path(path))
     _write(page, output)
 
 
-def _scenario_timeline(source: Path, policy: Path | None) -> str:
+def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
     try:
-        scenario, resolved = validate_scenario(source, _policy(policy) if policy else None)
+        scenario, resolved = validate_scenario(
+            source, _policy(policy, dirs) if policy else None, search_path=dirs
+        )
     except PolicyError as error:
         raise _fail(BAD_INPUT, str(error)) from None
     return render_timeline(timeline_from_scenario(play(scenario, resolved)))

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
+from ..cliinput import SearchPathOption, search_path
 from ..errors import PolicyError
 
 BAD_INPUT = 2
@@ -93,6 +94,7 @@ def simulate_command(
         str | None,
         typer.Option("--scheduler", help="Address of an existing Dask scheduler to use instead."),
     ] = None,
+    path: SearchPathOption = None,
 ) -> None:
     """Simulate a population of households week by week under a policy."""
     err = Console(stderr=True, highlight=False)
@@ -104,8 +106,13 @@ def simulate_command(
         err.print(Text(f"simulation needs the 'simulate' extra: {exc}", style="red"))
         raise typer.Exit(MISSING_EXTRA) from None
     try:
-        base_scenario = load_population(scenario)
-        other_scenario = load_population(scenario, policy=compare) if compare is not None else None
+        dirs = search_path(path)
+        base_scenario = load_population(scenario, search_path=dirs)
+        other_scenario = (
+            load_population(scenario, policy=compare, search_path=dirs)
+            if compare is not None
+            else None
+        )
     except PolicyError as exc:
         err.print(Text(str(exc), style="red"), soft_wrap=True)
         raise typer.Exit(BAD_INPUT) from None

@@ -9,7 +9,6 @@ the same commands against the same cumulative tables.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -32,9 +31,12 @@ from ..commands import (
     Signal,
 )
 from ..errors import PolicyError, PolicyErrors
+from ..limits import Limits, exceeded
+from ..limits import resolve as resolve_limits
 from ..loader import load_policy
 from ..policy import Policy
 from ..records import CaseState
+from ..roots import SearchPath, find_card
 from ..sourcemap import Located, dotted, load_yaml
 
 KeyPath = tuple[str | int, ...]
@@ -194,26 +196,43 @@ class PopulationScenario:
         return max((len(a) for a in self.events.values()), default=0)
 
 
-def load_population(path: str | Path, *, policy: str | Path | None = None) -> PopulationScenario:
+def load_population(
+    path: str | Path,
+    *,
+    policy: str | Path | None = None,
+    limits: Limits | None = None,
+    search_path: SearchPath = (),
+) -> PopulationScenario:
     """Read and check the scenario at ``path``; ``policy`` replaces the file the scenario
     names (to compare policies on one population).
 
-    Raises :class:`~regiekaart.errors.PolicyError` (or :class:`PolicyErrors`) naming the
-    file, line and path of every problem; nothing is run on a bad scenario.
+    The ``policy:`` the file names must be a card in its directory tree, in a directory
+    of ``search_path`` or ``REGIEKAART_PATH``, or in the shipped ``machines/`` (see
+    :mod:`regiekaart.roots`); files are bounded by ``limits``. Raises
+    :class:`~regiekaart.errors.PolicyError` (or :class:`PolicyErrors`) naming the file,
+    line and path of every problem; nothing is run on a bad scenario.
     """
     path = Path(path)
     name = str(path)
-    data, located = load_yaml(path)
-    if not isinstance(data, dict):
-        raise PolicyError("a simulation scenario must be a mapping of keys", file=name, line=1)
-    problems = _schema_problems(data, located, name)
+    bounds = resolve_limits(limits)
+    data, located = load_yaml(path, kind="simulation", limits=bounds)
+    try:
+        problems = _schema_problems(data, located, name)
+    except RecursionError:
+        raise exceeded(
+            "nested too deeply to check", "max_depth", bounds.max_depth, file=name
+        ) from None
     if problems:
         raise PolicyErrors(problems)
-    policy_path = (
-        Path(policy) if policy is not None else Path(os.path.normpath(path.parent / data["policy"]))
-    )
+    if policy is not None:
+        policy_path = Path(policy)
+    else:
+        line = located.get(("policy",), (name, None))[1]
+        policy_path = find_card(
+            path, data["policy"], key="policy", line=line, search_path=search_path
+        )
     try:
-        loaded = load_policy(policy_path)
+        loaded = load_policy(policy_path, limits=bounds, search_path=search_path)
     except PolicyError as exc:
         line = located.get(("policy",), (name, None))[1]
         raise PolicyErrors(

@@ -34,7 +34,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..case import Case
-from ..commands import Command, Member, structure_command, unstructure_command
+from ..cliinput import SearchPathOption, command_text, search_path
+from ..commands import Command, Member, parse_commands, unstructure_command
 from ..errors import (
     CommandRefused,
     ConcurrencyConflict,
@@ -166,9 +167,9 @@ def _store(url: str) -> Iterator[CaseStore]:
         _fail(EXIT_INPUT, str(exc))
 
 
-def _policy(path: Path) -> Policy:
+def _policy(path: Path, dirs: Sequence[Path] | None = None) -> Policy:
     try:
-        return load_policy(path)
+        return load_policy(path, search_path=search_path(dirs))
     except PolicyError as exc:
         _fail(EXIT_INPUT, str(exc))
 
@@ -203,9 +204,10 @@ def new(
     ] = None,
     reason: Annotated[str, typer.Option(help="Why the case is opened (audit trail).")] = "",
     as_json: AsJson = False,
+    path: SearchPathOption = None,
 ) -> None:
     """Open a case under a policy and store it."""
-    policy = _policy(policy_path)
+    policy = _policy(policy_path, path)
     try:
         case = Case.create(
             policy, case_id, actor=actor, members=_members(member or []), reason=reason
@@ -225,33 +227,19 @@ def new(
 
 
 def _read_commands(spec: str) -> list[Command]:
-    """One command (a JSON object) or a batch (an array); ``-`` reads stdin, ``@FILE`` a file."""
-    if spec == "-":
-        text = sys.stdin.read()
-    elif spec.startswith("@"):
-        try:
-            text = Path(spec[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            _fail(EXIT_INPUT, f"cannot read {spec[1:]}: {exc.strerror}")
-    else:
-        text = spec
+    """One command (a JSON object) or a batch (an array); ``-`` reads stdin, ``@FILE`` a file.
+
+    Read and parsed within the limits (:func:`~regiekaart.commands.parse_commands`), so
+    ``@/dev/zero`` or a 100,000-deep array is a message, not a crash.
+    """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail(EXIT_INPUT, f"the command is not JSON: {exc}")
-    items = data if isinstance(data, list) else [data]
-    commands = []
-    for index, item in enumerate(items):
-        where = f"command {index + 1}" if isinstance(data, list) else "the command"
-        if not isinstance(item, dict):
-            _fail(EXIT_INPUT, f'{where}: expected a JSON object with a "type"')
-        try:
-            commands.append(structure_command(item))
-        except ValueError as exc:
-            _fail(EXIT_INPUT, f"{where}: {exc}")
-    if not commands:
-        _fail(EXIT_INPUT, "no command given")
-    return commands
+        text, source = command_text(spec)
+    except PolicyError as exc:
+        _fail(EXIT_INPUT, f"cannot read {exc.file}: {exc.message}")
+    try:
+        return parse_commands(text, source=source)
+    except PolicyError as exc:
+        _fail(EXIT_INPUT, str(exc))
 
 
 @case_app.command("send")
@@ -272,10 +260,11 @@ def send(
         int, typer.Option(min=0, help="Reload and retry this often when another writer was first.")
     ] = 3,
     as_json: AsJson = False,
+    path: SearchPathOption = None,
 ) -> None:
     """Apply a command (or a batch) to a stored case and commit it, or say why not."""
     commands = _read_commands(command)
-    policy = _policy(policy_path)
+    policy = _policy(policy_path, path)
     with _store(db) as store:
         try:
             events = store.send_all(policy, case_id, commands, retries=retries)

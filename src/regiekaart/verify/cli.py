@@ -17,9 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from ..errors import PolicyError
+from ..cliinput import SearchPathOption, policy_or_exit
 from ..explore import Scope
-from ..loader import load_policy
 from ..policy import Policy
 from .diff import diff_policies, render_diff
 from .report import extra_invariants, render, verify_policy
@@ -61,12 +60,8 @@ def _workers(asked: int) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _load(path: Path) -> Policy:
-    try:
-        return load_policy(path)
-    except PolicyError as error:
-        Console(stderr=True, highlight=False).print(Text(str(error), style="red"), soft_wrap=True)
-        raise typer.Exit(BAD_INPUT) from None
+def _load(path: Path, dirs: list[Path] | None = None) -> Policy:
+    return policy_or_exit(path, dirs)
 
 
 EveryDominanceOption = Annotated[
@@ -132,9 +127,10 @@ def verify(
     measure_order: MeasureOrderOption = False,
     every_dominance: EveryDominanceOption = False,
     workers: WorkersOption = 0,
+    path: SearchPathOption = None,
 ) -> None:
     """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
-    loaded = _load(policy)
+    loaded = _load(policy, path)
     scope = _scope(holders, refusals, measure_order, every_dominance)
     try:
         extra = extra_invariants(invariants or [])
@@ -204,9 +200,10 @@ def diff(
         ),
     ] = False,
     workers: WorkersOption = 0,
+    path: SearchPathOption = None,
 ) -> None:
     """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
-    before, after = _load(old), _load(new)
+    before, after = _load(old, path), _load(new, path)
     result = diff_policies(
         before,
         after,
