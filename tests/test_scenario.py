@@ -428,3 +428,17 @@ def test_the_schema_knows_every_kind_of_refusal() -> None:
     }
     enum = scenario_schema()["$defs"]["expect"]["properties"]["refused"]["enum"]
     assert set(enum) == refusals
+
+
+def test_ids_a_case_could_not_have_are_problems_of_the_file(tmp_path: Path) -> None:
+    story = tmp_path / "verhaal.yaml"
+    story.write_text(
+        'policy: universeel\ncase: "gezin\\u001b[2K"\nhousehold:\n'
+        '  - {id: "kind\\u0007", group: jeugd}\nsteps:\n  - {signal: {actor: wijkteam}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyErrors) as refused:
+        load_scenario(story)
+    found = {(e.line, e.path) for e in refused.value.errors}
+    assert found == {(2, "case"), (4, "household[0]")}
+    assert "\x1b" not in str(refused.value)

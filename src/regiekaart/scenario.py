@@ -31,7 +31,8 @@ from attrs import frozen
 from .case import Case
 from .clock import StepClock
 from .commands import COMMAND_TYPES, Command, Member, structure_command, unstructure_command
-from .errors import CommandRefused, LimitExceeded, PolicyError, PolicyErrors
+from .errors import CommandRefused, InvalidIdentifier, LimitExceeded, PolicyError, PolicyErrors
+from .ids import check_id
 from .limits import Limits, exceeded, read_at_most
 from .limits import resolve as resolve_limits
 from .loader import load_policy
@@ -230,6 +231,7 @@ def load_scenario(
     start = None
     if "start" not in broken and isinstance(data.get("start"), str):
         start = _when(data["start"], ("start",), located, name, problems)
+    household = _household(data, located, name, problems)
     if problems:
         raise PolicyErrors(sorted(problems, key=lambda e: (e.line or 0, e.path)))
     lines = {dotted(p): line for p, (_, line) in located.items()}
@@ -242,11 +244,37 @@ def load_scenario(
         description=str(data.get("description", "")).strip(),
         policy=policy,
         policy_problem=policy_problem,
-        household=tuple(Member(id=m["id"], group=m["group"]) for m in data.get("household") or ()),
+        household=household,
         opened_by=data.get("opened_by"),
         start=start,
         lines=lines,
     )
+
+
+def _household(
+    data: Mapping[str, Any], located: Located, name: str, problems: list[PolicyError]
+) -> tuple[Member, ...]:
+    """The case id and the household as the runtime will take them: an id that is not an
+    identifier is a problem of the file, at its line, not an error when the story plays.
+    (Values of the wrong type are the schema's to report.)"""
+    if isinstance(data.get("case"), str):
+        try:
+            check_id("case", data["case"])
+        except InvalidIdentifier as exc:
+            line = _line(located, ("case",))
+            problems.append(PolicyError(str(exc), file=name, line=line, path="case"))
+    members = []
+    raw_members = data.get("household")
+    for index, raw in enumerate(raw_members if isinstance(raw_members, list) else ()):
+        if not isinstance(raw, dict) or not {"id", "group"} <= set(raw):
+            continue
+        try:
+            members.append(Member(id=raw["id"], group=raw["group"]))
+        except InvalidIdentifier as exc:
+            at = ("household", index)
+            line = _line(located, at)
+            problems.append(PolicyError(str(exc), file=name, line=line, path=dotted(at)))
+    return tuple(members)
 
 
 def _named_policy(
