@@ -53,14 +53,16 @@ def test_client_casusregie_in_fase3_is_refused_with_a_replayable_counterexample(
     # The story is told in the card's words: the rule title and the party's name.
     assert any("Opschalen naar fase 3" in line and "Betrokkene" in line for line in row.story)
     assert row.file is not None
-    replay = play(load_scenario(row.file))
+    # The story lies outside the card's folder: it is replayed with that folder on the
+    # search path, as `regiekaart run --path DIR` does.
+    replay = play(load_scenario(row.file, search_path=[CHANGES]))
     assert replay.passed, replay.summary()
     last = replay.steps[-1]
     assert "client" in last.roles["casusregie"]
     assert "fase3" in last.configuration
     # The same story on the unchanged card is refused at its last step: the change
     # is what lets the client in.
-    unchanged = play(load_scenario(row.file), west_brabant_card)
+    unchanged = play(load_scenario(row.file, search_path=[CHANGES]), west_brabant_card)
     assert not unchanged.passed
     assert unchanged.steps[-1].refusal is not None
 
