@@ -33,7 +33,7 @@ from ..policy import Policy
 from ..records import CaseState, Event, unstructure
 from ..snapshot import Snapshot, canonical_json, differences, state_digest
 from . import migrations
-from .audit import GENESIS, ChainReport, StoredEvent, link, verify_chain
+from .audit import GENESIS, ChainReport, Links, StoredEvent, link, verify_chain
 from .protocol import CaseInfo
 from .replay import Cards, replay_report
 
@@ -254,14 +254,15 @@ class SQLStore(ABC):
                 f"case {case.case_id}: this case was never at version {expected}; commit "
                 "with the version it was loaded at"
             )
-        states = _states(case, new)
         digest = case.policy.digest
+        links = Links.of(case.case_id, digest, new, _states(case, new))
         mine = next((e for e in case.events if e.seq == expected), None)
+        said = None if mine is None else canonical_json(unstructure(mine))
         with self._transaction(write=True) as cursor:
-            head_hash = self._check_base(cursor, case, expected, base, mine)
+            head_hash = self._check_base(cursor, case, expected, state_digest(base), said)
             if not new:
                 return
-            rows = link(case.case_id, digest, new, states, head_hash)
+            rows = links.after(head_hash)
             self._insert_events(cursor, rows, new)
             cursor.execute(
                 self._sql(
@@ -295,10 +296,11 @@ class SQLStore(ABC):
         )
 
     def _check_base(
-        self, cursor: Cursor, case: Case, expected: int, base: CaseState, mine: Event | None
+        self, cursor: Cursor, case: Case, expected: int, base: str, mine: str | None
     ) -> str:
-        """Refuse a commit unless the store holds the case as it was at ``expected``;
-        the head hash to chain onto."""
+        """Refuse a commit unless the store holds the case as it was at ``expected``
+        (``base`` the digest of its state then, ``mine`` the canonical JSON of event
+        ``expected`` when this case applied it); the head hash to chain onto."""
         cursor.execute(
             self._sql(
                 "SELECT version, head_hash, policy_id FROM cases WHERE case_id = ?"
@@ -323,12 +325,12 @@ class SQLStore(ABC):
                 f"case {case.case_id} is stored under policy {head[2]!r}, not {case.policy.id!r}"
             )
         stored = self._head_row(cursor, case.case_id, expected)
-        if stored is None or stored.hash != head[1] or not stored.hashes_right(case.case_id):
+        if stored is None or stored.hash != head[1]:
             raise CorruptRecord(
                 case.case_id, f"event {expected}", "it does not match the head of the chain"
             )
-        ours = mine is not None and canonical_json(stored.body) != canonical_json(unstructure(mine))
-        if ours or (stored.state_digest is not None and stored.state_digest != state_digest(base)):
+        theirs = mine is not None and canonical_json(stored.body) != mine
+        if theirs or (stored.state_digest is not None and stored.state_digest != base):
             _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
             raise ConcurrencyConflict(
                 case.case_id,

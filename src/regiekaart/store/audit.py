@@ -48,10 +48,20 @@ def chain_hash(
 
     Rows written before schema version 3 carry no state digest and hash without it.
     """
+    return _hash(prev_hash, _content(case_id, policy_digest, body, state_digest))
+
+
+def _content(
+    case_id: str, policy_digest: str, body: Mapping[str, Any], state_digest: str | None
+) -> str:
     content: dict[str, Any] = {"case": case_id, "policy_digest": policy_digest, "event": body}
     if state_digest is not None:
         content["state"] = state_digest
-    return hashlib.sha256(f"{prev_hash}\n{canonical_json(content)}".encode()).hexdigest()
+    return canonical_json(content)
+
+
+def _hash(prev_hash: str, content: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
 @frozen
@@ -100,6 +110,57 @@ def _format(exc: BaseException, type_: Any) -> str:
     return format_exception(exc, type_)
 
 
+@frozen
+class Links:
+    """Rows to append, with everything but their hashes worked out.
+
+    A commit prepares them before it takes the database's write lock and only chains
+    them (one sha256 each) once it holds it and knows the head: writers wait for each
+    other as briefly as possible.
+    """
+
+    case_id: str
+    policy_digest: str
+    items: tuple[tuple[int, Mapping[str, Any], str, str], ...]
+    """Per event: its number, its body, the state digest and the content to hash."""
+
+    @classmethod
+    def of(
+        cls,
+        case_id: str,
+        policy_digest: str,
+        events: Iterable[Event],
+        states: Sequence[CaseState],
+    ) -> Links:
+        """The rows for ``events``, each with the state it produced (in ``states``)."""
+        items = []
+        for event, state in zip(events, states, strict=True):
+            body = unstructure(event)
+            produced = state_digest(state)
+            content = _content(case_id, policy_digest, body, produced)
+            items.append((event.seq, body, produced, content))
+        return cls(case_id, policy_digest, tuple(items))
+
+    def after(self, prev_hash: str) -> list[StoredEvent]:
+        """The rows chained onto a head whose hash is ``prev_hash``."""
+        rows = []
+        for seq, body, produced, content in self.items:
+            digest = _hash(prev_hash, content)
+            rows.append(
+                StoredEvent(
+                    case_id=self.case_id,
+                    seq=seq,
+                    policy_digest=self.policy_digest,
+                    body=body,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                    state_digest=produced,
+                )
+            )
+            prev_hash = digest
+        return rows
+
+
 def link(
     case_id: str,
     policy_digest: str,
@@ -109,24 +170,7 @@ def link(
 ) -> list[StoredEvent]:
     """The rows that append ``events`` (each with the state it produced, in ``states``)
     to a chain whose head hash is ``prev_hash``."""
-    rows = []
-    for event, state in zip(events, states, strict=True):
-        body = unstructure(event)
-        produced = state_digest(state)
-        digest = chain_hash(prev_hash, case_id, policy_digest, body, produced)
-        rows.append(
-            StoredEvent(
-                case_id=case_id,
-                seq=event.seq,
-                policy_digest=policy_digest,
-                body=body,
-                prev_hash=prev_hash,
-                hash=digest,
-                state_digest=produced,
-            )
-        )
-        prev_hash = digest
-    return rows
+    return Links.of(case_id, policy_digest, events, states).after(prev_hash)
 
 
 @frozen
