@@ -9,11 +9,12 @@ times travel; see :mod:`.sqlite` and :mod:`.postgres`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
+from weakref import WeakKeyDictionary
 
 import structlog
 
@@ -89,6 +90,16 @@ class SQLStore(ABC):
     """Appended to the SELECT that reads a case's head before a commit."""
     _cards_kept: frozenset[str] = frozenset()
     """Digests of the cards this connection knows the ``cards`` table holds."""
+
+    def _heads(self) -> WeakKeyDictionary[Case, tuple[int, str]]:
+        """Per case object this store loaded, created or committed: the version and the
+        head hash it then had. A commit at that version needs only to find the same head
+        hash (which covers the state and every event before it) to know the store holds
+        the case exactly as this object knew it."""
+        heads: WeakKeyDictionary[Case, tuple[int, str]] = self.__dict__.setdefault(
+            "_head_of", WeakKeyDictionary()
+        )
+        return heads
 
     # -- what a backend provides -----------------------------------------------------------
 
@@ -232,6 +243,7 @@ class SQLStore(ABC):
                 raise CaseExists(case.case_id) from None
             raise
         self._cards_kept = self._cards_kept | kept
+        self._heads()[case] = (case.version, rows[-1].hash)
         _log.info("store.created", backend=self.backend, case=case.case_id, version=case.version)
 
     def commit(self, case: Case, *, expected: int) -> None:
@@ -256,10 +268,18 @@ class SQLStore(ABC):
             )
         digest = case.policy.digest
         links = Links.of(case.case_id, digest, new, _states(case, new))
-        mine = next((e for e in case.events if e.seq == expected), None)
-        said = None if mine is None else canonical_json(unstructure(mine))
+        known = self._heads().get(case)
+        if known is not None and known[0] == expected:
+            check: Callable[[Cursor], str] = lambda cursor: self._check_head(  # noqa: E731
+                cursor, case, expected, known[1]
+            )
+        else:
+            mine = next((e for e in case.events if e.seq == expected), None)
+            said = None if mine is None else canonical_json(unstructure(mine))
+            was = state_digest(base)
+            check = lambda cursor: self._check_base(cursor, case, expected, was, said)  # noqa: E731
         with self._transaction(write=True) as cursor:
-            head_hash = self._check_base(cursor, case, expected, state_digest(base), said)
+            head_hash = check(cursor)
             if not new:
                 return
             rows = links.after(head_hash)
@@ -287,6 +307,7 @@ class SQLStore(ABC):
                 raise ConcurrencyConflict(case.case_id, expected, -1)
             kept = self._keep_card(cursor, case.policy)
         self._cards_kept = self._cards_kept | kept
+        self._heads()[case] = (case.version, rows[-1].hash)
         _log.info(
             "store.committed",
             backend=self.backend,
@@ -301,6 +322,26 @@ class SQLStore(ABC):
         """Refuse a commit unless the store holds the case as it was at ``expected``
         (``base`` the digest of its state then, ``mine`` the canonical JSON of event
         ``expected`` when this case applied it); the head hash to chain onto."""
+        head_hash = self._check_head(cursor, case, expected, None)
+        stored = self._head_row(cursor, case.case_id, expected)
+        if stored is None or stored.hash != head_hash:
+            raise CorruptRecord(
+                case.case_id, f"event {expected}", "it does not match the head of the chain"
+            )
+        theirs = mine is not None and canonical_json(stored.body) != mine
+        if theirs or (stored.state_digest is not None and stored.state_digest != base):
+            _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
+            raise ConcurrencyConflict(
+                case.case_id,
+                expected,
+                expected,
+                f"the store's event {expected} is another writer's, not this case's",
+            )
+        return head_hash
+
+    def _check_head(self, cursor: Cursor, case: Case, expected: int, known: str | None) -> str:
+        """The case row locked for the commit: at version ``expected`` (and with the head
+        hash ``known``, when given), under this case's policy; its head hash."""
         cursor.execute(
             self._sql(
                 "SELECT version, head_hash, policy_id FROM cases WHERE case_id = ?"
@@ -324,13 +365,7 @@ class SQLStore(ABC):
             raise StoreError(
                 f"case {case.case_id} is stored under policy {head[2]!r}, not {case.policy.id!r}"
             )
-        stored = self._head_row(cursor, case.case_id, expected)
-        if stored is None or stored.hash != head[1]:
-            raise CorruptRecord(
-                case.case_id, f"event {expected}", "it does not match the head of the chain"
-            )
-        theirs = mine is not None and canonical_json(stored.body) != mine
-        if theirs or (stored.state_digest is not None and stored.state_digest != base):
+        if known is not None and head[1] != known:
             _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
             raise ConcurrencyConflict(
                 case.case_id,
@@ -478,14 +513,18 @@ class SQLStore(ABC):
         self._check_snapshot(policy, case_id, snapshot, head, str(row[2]))
         assert head is not None
         if not history:
-            return Case.restore(policy, snapshot, clock=clock, since=head.event().at)
+            case = Case.restore(policy, snapshot, clock=clock, since=head.event().at)
+            self._heads()[case] = (version, head.hash)
+            return case
         whole = Snapshot(case=case_id, policy=snapshot.policy, state=snapshot.state, log=log)
         try:
-            return Case.restore(policy, whole, clock=clock)
+            case = Case.restore(policy, whole, clock=clock)
         except SnapshotMismatch as exc:
             if snapshot.policy.digest != policy.digest:
                 raise  # another card: the case does not fit it, nothing is corrupt
             raise CorruptRecord(case_id, "the stored case", exc.detail) from None
+        self._heads()[case] = (version, head.hash)
+        return case
 
     def _check_snapshot(
         self,
