@@ -10,6 +10,7 @@ every statement parameter through this module instead, and every refusal is one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -53,8 +54,31 @@ def check_text_value(value: str) -> None:
         raise UnstorableValue(SURROGATE_REFUSED) from None
 
 
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text, after every string in it (keys too) passed
+    :func:`check_text_value`.
+
+    Serialising first and looking at the text is what makes this cheap on every commit:
+    a lone surrogate is the one thing that cannot be encoded as UTF-8, and a NUL can only
+    appear as the escape ``\\u0000``; only then are the strings walked one by one.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnstorableValue(SURROGATE_REFUSED) from None
+    if "\\u0000" in text:
+        _walk(value)
+    return text
+
+
 def check_json(value: Any) -> Any:
     """``value`` itself, after every string in it (keys too) passed :func:`check_text_value`."""
+    json_text(value)
+    return value
+
+
+def _walk(value: Any) -> None:
     stack = [value]
     while stack:
         item = stack.pop()
@@ -65,7 +89,6 @@ def check_json(value: Any) -> Any:
             stack.extend(item.values())
         elif isinstance(item, list | tuple):
             stack.extend(item)
-    return value
 
 
 def check_params(params: Iterable[Any]) -> None:

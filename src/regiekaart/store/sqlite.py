@@ -33,7 +33,7 @@ from ._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
     IdChecks,
-    check_json,
+    json_text,
     time_in,
     time_out,
 )
@@ -169,7 +169,7 @@ class SQLiteStore(IdChecks, SQLStore):
         return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
 
     def _json_in(self, value: Any) -> Any:
-        return json.dumps(check_json(value), ensure_ascii=False, separators=(",", ":"))
+        return json_text(value)
 
     def _json_out(self, value: Any) -> Any:
         if not isinstance(value, str | bytes):
