@@ -96,12 +96,18 @@ class Backend:
         if self.name == "sqlite":
             for trigger in ("events_no_update", "events_no_delete"):
                 self.execute(f"DROP TRIGGER {trigger}")
-            for trigger in ("cards_no_update", "cards_no_delete"):
+            for trigger in ("cards_no_update", "cards_no_delete", "cases_no_delete"):
                 self.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         else:
             self.execute("DROP TRIGGER events_append_only ON events")
             self.execute("DROP TRIGGER events_no_truncate ON events")
-            self.execute("DROP TRIGGER IF EXISTS cards_append_only ON cards")
+            for trigger, table in (
+                ("cards_append_only", "cards"),
+                ("cards_no_truncate", "cards"),
+                ("cases_no_delete", "cases"),
+                ("cases_no_truncate", "cases"),
+            ):
+                self.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, to prove that nothing changed."""

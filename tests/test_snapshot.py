@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -311,3 +312,33 @@ def test_restore_answers_any_mutation_with_a_mismatch_or_a_case(
         return  # any other exception, a RegiekaartError of another kind included, fails
     # A mutation that restores must describe a case its own log leads to.
     assert Case.replay(universeel, restored.case_id, restored.events).state == restored.state
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (_set("state.seq", 2**31 - 1), "the log holds events 1, 2, 3"),
+        (_set("log.1.seq", 10**8), "the log holds events 1, 100000000, 3"),
+        (_set("log.1.seq", 2**64), "the log holds events 1,"),
+        (_set("state.seq", "3"), "not of its type"),
+        (_set("state.seq", 3.0), "not of its type"),
+        (_set("format", True), "unknown snapshot format"),
+        (_set("state.roles.casusregie", "wijkteam"), "not of its type"),
+    ],
+    ids=[
+        "max-seq",
+        "huge-seq",
+        "seq-2**64",
+        "seq-as-text",
+        "seq-as-float",
+        "format-true",
+        "holders-as-text",
+    ],
+)
+def test_a_snapshot_that_is_huge_or_of_another_type_is_refused_at_once(
+    universeel: Policy, edit: Edit, said: str
+) -> None:
+    data = _json(_story(universeel))
+    edit(data)
+    with pytest.raises(SnapshotMismatch, match=re.escape(said)):
+        Case.restore(universeel, data)

@@ -331,9 +331,10 @@ def _back_to_version_1(db: Backend) -> None:
     """Turn a database into one an older regiekaart left at schema version 1: no guards,
     no cards, events hashed without the state they produced."""
     db.drop_guards()
+    db.execute("DROP TABLE cards")
     if db.name == "postgres":
         db.execute("DROP FUNCTION regiekaart_events_append_only()")
-    db.execute("DROP TABLE cards")
+        db.execute("DROP FUNCTION regiekaart_kept()")
     rows = db.execute("SELECT case_id, seq, policy_digest, body FROM events ORDER BY case_id, seq")
     prev: dict[str, str] = {}
     for case_id, seq, digest, body in rows:

@@ -384,3 +384,97 @@ def test_case_show_refuses_a_forged_snapshot_too(store: CaseStore, db: Backend) 
     said = r"stored \['politie'\], the events give \['wijkteam'\]"
     with pytest.raises(CorruptRecord, match=said):
         store.state("k-1")
+
+
+# -- what an attacker with a SQL prompt tries next ------------------------------------------
+
+
+def test_cards_and_cases_cannot_be_deleted_without_dropping_the_guards(
+    store: CaseStore, db: Backend
+) -> None:
+    statements = ["DELETE FROM cards", "DELETE FROM cases"]
+    if db.name == "postgres":
+        statements += ["TRUNCATE cards", "TRUNCATE cases CASCADE"]
+    for statement in statements:
+        with pytest.raises(Exception, match=r"(append-only|kept)"):
+            db.execute(statement)
+    assert store.verify("k-1")[0].replayed
+
+
+def test_a_card_taken_from_the_store_is_reported_not_skipped(store: CaseStore, db: Backend) -> None:
+    db.drop_guards()
+    db.execute("DELETE FROM cards")
+    report = store.verify("k-1")[0]
+    assert report.broken is not None
+    assert "missing from the store" in report.broken.detail
+
+
+def test_a_deleted_case_row_is_reported_with_its_events(store: CaseStore, db: Backend) -> None:
+    db.drop_guards()
+    if db.name == "postgres":
+        db.execute("ALTER TABLE events DROP CONSTRAINT events_case_id_fkey")
+    db.execute("DELETE FROM cases WHERE case_id = 'k-1'")
+    [report] = store.verify()
+    assert report.case_id == "k-1"
+    assert report.broken is not None
+    assert "the case row is gone" in report.broken.detail
+
+
+def test_a_case_row_set_back_behind_its_events_is_refused(store: CaseStore, db: Backend) -> None:
+    first = db.execute("SELECT hash FROM events WHERE case_id = 'k-1' AND seq = 1")[0][0]
+    old = new_case("k-1").snapshot().without_log().to_json()
+    cast = "" if db.name == "sqlite" else "::jsonb"
+    db.execute(
+        f"UPDATE cases SET version = 1, head_hash = ?, snapshot = ?{cast} WHERE case_id = 'k-1'",
+        (first, json.dumps(old)),
+    )
+    before = db.dump()
+    with pytest.raises(CorruptRecord, match="event 2 is stored: the case was set back"):
+        store.load(policy(), "k-1", history=False)
+    with pytest.raises(CorruptRecord):
+        store.send(policy(), "k-1", INFORM)
+    assert db.dump() == before
+
+
+def test_a_head_that_no_longer_names_its_state_is_refused(store: CaseStore, db: Backend) -> None:
+    db.drop_guards()
+    digest, body, prev = db.execute(
+        "SELECT policy_digest, body, prev_hash FROM events WHERE case_id = 'k-1' AND seq = 2"
+    )[0]
+    parsed = json.loads(body) if isinstance(body, str) else body
+    legacy = chain_hash(prev, "k-1", digest, parsed)
+    db.execute(
+        "UPDATE events SET state_digest = NULL, hash = ? WHERE case_id = 'k-1' AND seq = 2",
+        (legacy,),
+    )
+    db.execute("UPDATE cases SET head_hash = ? WHERE case_id = 'k-1'", (legacy,))
+    with pytest.raises(CorruptRecord, match="no longer names the state it produced"):
+        store.load(policy(), "k-1", history=False)
+    report = store.verify("k-1")[0]
+    assert report.broken is not None
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("closed", True), ("policy_version", "1999-forged"), ("policy_id", "elders")],
+)
+def test_every_column_of_the_case_row_is_checked(
+    store: CaseStore, db: Backend, column: str, value: object
+) -> None:
+    db.execute(f"UPDATE cases SET {column} = ? WHERE case_id = 'k-1'", (value,))
+    report = store.verify("k-1")[0]
+    assert report.broken is not None
+    assert column in report.broken.detail
+
+
+def test_a_column_of_the_wrong_type_is_reported_never_quoted(tmp_path: Path) -> None:
+    with backend("sqlite", tmp_path) as db, open_store(db.url) as store:
+        store.create(new_case("k-1"))
+        db.execute("UPDATE cases SET version = 'BSN-SECRET' WHERE case_id = 'k-1'")
+        report = store.verify("k-1")[0]
+        assert report.broken is not None
+        assert "wrong type" in report.broken.detail
+        for attempt in (lambda: store.info("k-1"), lambda: store.load(policy(), "k-1")):
+            with pytest.raises(CorruptRecord) as refused:
+                attempt()
+            assert "BSN-SECRET" not in str(refused.value)

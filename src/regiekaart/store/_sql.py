@@ -22,6 +22,7 @@ from ..case import Case
 from ..clock import Clock, system_clock
 from ..commands import Command
 from ..errors import (
+    AuditChainBroken,
     CaseExists,
     CaseNotFound,
     ConcurrencyConflict,
@@ -501,9 +502,10 @@ class SQLStore(ABC):
             row = cursor.fetchone()
             if row is None:
                 raise CaseNotFound(case_id)
-            version = int(row[0])
+            version = _version(case_id, row[0])
             snapshot = self._snapshot(case_id, row[1], version)
             head = self._head_row(cursor, case_id, version)
+            self._check_tail(cursor, case_id, version, head)
             rows = list(self._event_rows_raw(cursor, case_id)) if history else []
         log = tuple(stored.event() for stored in rows)  # an unreadable one is named first
         if history:
@@ -525,6 +527,35 @@ class SQLStore(ABC):
             raise CorruptRecord(case_id, "the stored case", exc.detail) from None
         self._heads()[case] = (version, head.hash)
         return case
+
+    def _check_tail(
+        self, cursor: Cursor, case_id: str, version: int, head: StoredEvent | None
+    ) -> None:
+        """Refuse a case row set back behind its events, or a head event that no longer
+        names the state it produced while the event before it does (two index look-ups:
+        what ``audit verify`` would find, found before a command is applied)."""
+        cursor.execute(
+            self._sql("SELECT 1 FROM events WHERE case_id = ? AND seq = ?"),
+            (case_id, version + 1),
+        )
+        if cursor.fetchone() is not None:
+            raise CorruptRecord(
+                case_id,
+                "the case row",
+                f"it is at version {version}, but event {version + 1} is stored: "
+                "the case was set back",
+            )
+        if head is None or head.state_digest is not None or version <= 1:
+            return
+        cursor.execute(
+            self._sql("SELECT state_digest FROM events WHERE case_id = ? AND seq = ?"),
+            (case_id, version - 1),
+        )
+        before = cursor.fetchone()
+        if before is not None and before[0] is not None:
+            raise CorruptRecord(
+                case_id, f"event {version}", "it no longer names the state it produced"
+            )
 
     def _check_snapshot(
         self,
@@ -620,6 +651,14 @@ class SQLStore(ABC):
         ]
 
     def _info(self, row: Sequence[Any]) -> CaseInfo:
+        try:
+            return self._info_of(row)
+        except (TypeError, ValueError):
+            raise CorruptRecord(
+                str(row[0]), "the case row", "a column holds a value of the wrong type"
+            ) from None
+
+    def _info_of(self, row: Sequence[Any]) -> CaseInfo:
         return CaseInfo(
             case_id=row[0],
             policy_id=row[1],
@@ -662,8 +701,10 @@ class SQLStore(ABC):
             row = cursor.fetchone()
             if row is None:
                 raise CaseNotFound(case_id)
-            snapshot = self._snapshot(case_id, row[1], int(row[0]))
-            head = self._head_row(cursor, case_id, int(row[0]))
+            version = _version(case_id, row[0])
+            snapshot = self._snapshot(case_id, row[1], version)
+            head = self._head_row(cursor, case_id, version)
+            self._check_tail(cursor, case_id, version, head)
         self._check_snapshot(None, case_id, snapshot, head, str(row[2]))
         return snapshot.state
 
@@ -689,6 +730,8 @@ class SQLStore(ABC):
             ids = [case_id]
         known = Cards(self._card_text, cards)
         reports = [self._verify_one(one, known) for one in ids]
+        if case_id is None:
+            reports = sorted([*reports, *self._orphans()], key=lambda r: r.case_id)
         for report in reports:
             if report.broken is not None:
                 _log.warning(
@@ -717,15 +760,20 @@ class SQLStore(ABC):
             cursor.execute(
                 self._sql(
                     "SELECT version, head_hash, snapshot, phase, policy_digest, created_at,"
-                    " updated_at FROM cases WHERE case_id = ?"
+                    " updated_at, closed, policy_id, policy_version FROM cases"
+                    " WHERE case_id = ?"
                 ),
                 (case_id,),
             )
             head = cursor.fetchone()
             if head is None:
                 raise CaseNotFound(case_id)
-            rows = list(self._event_rows_raw(cursor, case_id))
-        report = verify_chain(case_id, rows, version=int(head[0]), head_hash=str(head[1]))
+            try:
+                rows = list(self._event_rows_raw(cursor, case_id))
+                version = int(head[0])
+            except (TypeError, ValueError):
+                return _unreadable(case_id)
+        report = verify_chain(case_id, rows, version=version, head_hash=str(head[1]))
         if not report.ok:
             return report
         try:
@@ -737,8 +785,32 @@ class SQLStore(ABC):
             "policy_digest": head[4],
             "created_at": self._time_or_none(head[5]),
             "updated_at": self._time_or_none(head[6]),
+            "closed": head[7],
+            "policy_id": head[8],
+            "policy_version": head[9],
         }
         return replay_report(report, rows, snapshot, columns, cards)
+
+    def _orphans(self) -> list[ChainReport]:
+        """Events whose case row is gone: a case deleted behind the store's back."""
+        with self._transaction(write=False) as cursor:
+            cursor.execute(
+                "SELECT case_id, COUNT(*) FROM events"
+                " WHERE case_id NOT IN (SELECT case_id FROM cases) GROUP BY case_id"
+                " ORDER BY case_id"
+            )
+            found = cursor.fetchall()
+        return [
+            ChainReport(
+                str(case_id),
+                int(count),
+                "",
+                AuditChainBroken(
+                    str(case_id), 1, "deleted: the case row is gone, its events remain"
+                ),
+            )
+            for case_id, count in found
+        ]
 
     def _event_rows_raw(self, cursor: Cursor, case_id: str) -> Iterator[StoredEvent]:
         """Rows for verification: an unreadable body is a broken link, not an error."""
@@ -772,6 +844,7 @@ class SQLStore(ABC):
             for seq, digest, body, prev, hash_, command, rule, at, produced in rows
         )
 
+
     def _time_or_none(self, value: Any) -> datetime | None:
         """A time column as read for verification: a garbled one is a finding, not a crash."""
         try:
@@ -791,3 +864,26 @@ class SQLStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _unreadable(case_id: str) -> ChainReport:
+    """A case whose rows hold values of the wrong type (a version that is no number):
+    reported, never quoted."""
+    return ChainReport(
+        case_id,
+        0,
+        "",
+        AuditChainBroken(case_id, 0, "altered: a column holds a value of the wrong type"),
+    )
+
+
+def _version(case_id: str, value: Any) -> int:
+    """A case row's version, or :class:`CorruptRecord` (without the value) if it is none."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            raise CorruptRecord(
+                case_id, "the case row", "its version is not a number"
+            ) from None
+    return int(value)

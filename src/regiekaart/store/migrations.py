@@ -141,7 +141,7 @@ MIGRATIONS += (
         version=3,
         description=(
             "each event chains the digest of the state it produced; the store keeps every "
-            "card its events were decided under"
+            "card its events were decided under; cards and case rows are never deleted"
         ),
         sqlite=(
             "ALTER TABLE events ADD COLUMN state_digest TEXT",
@@ -150,12 +150,27 @@ MIGRATIONS += (
             BEGIN SELECT RAISE(ABORT, 'regiekaart: cards are append-only: UPDATE refused'); END""",
             """CREATE TRIGGER cards_no_delete BEFORE DELETE ON cards
             BEGIN SELECT RAISE(ABORT, 'regiekaart: cards are append-only: DELETE refused'); END""",
+            """CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases
+            BEGIN SELECT RAISE(ABORT, 'regiekaart: cases are kept: DELETE refused'); END""",
         ),
         postgres=(
             "ALTER TABLE events ADD COLUMN state_digest TEXT",
             _CARDS,
+            """CREATE FUNCTION regiekaart_kept() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'regiekaart: % is kept for the audit (% refused)',
+                    TG_TABLE_NAME, TG_OP;
+            END
+            $$""",
             """CREATE TRIGGER cards_append_only BEFORE UPDATE OR DELETE ON cards
-            FOR EACH ROW EXECUTE FUNCTION regiekaart_events_append_only()""",
+            FOR EACH ROW EXECUTE FUNCTION regiekaart_kept()""",
+            """CREATE TRIGGER cards_no_truncate BEFORE TRUNCATE ON cards
+            FOR EACH STATEMENT EXECUTE FUNCTION regiekaart_kept()""",
+            """CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases
+            FOR EACH ROW EXECUTE FUNCTION regiekaart_kept()""",
+            """CREATE TRIGGER cases_no_truncate BEFORE TRUNCATE ON cases
+            FOR EACH STATEMENT EXECUTE FUNCTION regiekaart_kept()""",
         ),
     ),
 )

@@ -90,7 +90,8 @@ def replay_report(
     """``report`` (a chain that verified) after checking the case row and replaying.
 
     ``snapshot`` is the parsed snapshot column, ``columns`` the case row's other columns
-    (``phase``, ``closed``, ``policy_digest``, ``created_at``, ``updated_at``).
+    (``phase``, ``closed``, ``policy_id``, ``policy_version``, ``policy_digest``,
+    ``created_at``, ``updated_at``).
     """
     case_id, version = report.case_id, report.events
 
@@ -108,7 +109,7 @@ def replay_report(
     if column:
         return broken(version, f"altered: the case row's {column} column disagrees with its events")
     try:
-        return _replayed(report, rows, stored, cards)
+        return _replayed(report, rows, stored, cards, columns.get("closed"))
     except _CardProblem as exc:
         return broken(1, str(exc))
 
@@ -117,6 +118,8 @@ def _wrong_column(stored: Snapshot, rows: Sequence[StoredEvent], columns: Mappin
     configuration = stored.state.configuration
     said = {
         "phase": next((s for s in configuration if "." not in s), None),
+        "policy_id": stored.policy.id,
+        "policy_version": stored.policy.version,
         "policy_digest": rows[-1].policy_digest,
         "created_at": rows[0].columns.get("at"),
         "updated_at": rows[-1].columns.get("at"),
@@ -128,7 +131,11 @@ def _wrong_column(stored: Snapshot, rows: Sequence[StoredEvent], columns: Mappin
 
 
 def _replayed(
-    report: ChainReport, rows: Sequence[StoredEvent], stored: Snapshot, cards: Cards
+    report: ChainReport,
+    rows: Sequence[StoredEvent],
+    stored: Snapshot,
+    cards: Cards,
+    closed: object,
 ) -> ChainReport:
     case_id = report.case_id
 
@@ -139,6 +146,13 @@ def _replayed(
     case: Case | None = None
     for row in rows:
         policy = cards.get(row.policy_digest)
+        if policy is None and row.state_digest is not None:
+            # Since schema version 3 the store keeps every card it decides under, and
+            # cards are never deleted: a missing one was taken away.
+            return broken(
+                row.seq,
+                f"the card {row.policy_digest} it was decided under is missing from the store",
+            )
         if policy is None:
             return evolve(
                 report,
@@ -171,6 +185,8 @@ def _replayed(
     if case.state != stored.state:
         found = "; ".join(differences(stored.state, case.state))
         return broken(report.events, f"forged snapshot: {found}")
+    if case.closed != bool(closed):
+        return broken(report.events, "altered: the case row's closed column disagrees")
     return evolve(report, replayed=True)
 
 
