@@ -32,6 +32,7 @@ from regiekaart import (
     unstructure_command,
 )
 from regiekaart.commands import COMMAND_TYPES
+from regiekaart.errors import PolicyError
 
 EXAMPLES: list[Command] = [
     OpenCase(actor="wijkteam", members=(Member(id="kind", group="jeugd"),)),
@@ -115,3 +116,18 @@ def test_commands_are_immutable_and_keyword_only() -> None:
 def test_a_wrong_command_form_is_a_clear_value_error(data: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         structure_command(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"type": "signal", "actor": "wijkteam", "reason": NaN}', "NaN"),
+        ('{"type": "signal", "actor": "wijkteam", "reason": -Infinity}', "-Infinity"),
+        ('{"type": "signal", "actor": "wijkteam", "actor": "politie"}', "'actor' twice"),
+    ],
+)
+def test_command_json_a_person_could_read_otherwise_is_refused(text: str, said: str) -> None:
+    from regiekaart.commands import parse_commands
+
+    with pytest.raises(PolicyError, match=re.escape(said)):
+        parse_commands(text)

@@ -357,9 +357,16 @@ def parse_commands(
 
 
 def _json(text: str, source: str) -> Any:
-    """``json.loads`` with every failure as a :class:`PolicyError` that quotes nothing."""
+    """``json.loads`` with every failure as a :class:`PolicyError` that quotes nothing.
+
+    Strict where Python's reader is lenient: ``NaN`` and ``Infinity`` are not JSON, and a
+    key given twice is refused rather than the last one silently winning (a reviewer
+    reading the first would see another command than the one applied).
+    """
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json, object_pairs_hook=_unique_keys)
+    except _Ambiguous as exc:
+        raise PolicyError(str(exc), file=source) from None
     except json.JSONDecodeError as exc:
         raise PolicyError(
             f"the command is not JSON: {exc.msg} (column {exc.colno})",
@@ -371,3 +378,19 @@ def _json(text: str, source: str) -> Any:
         raise PolicyError(f"the command is not usable JSON: {exc}", file=source) from None
     except RecursionError:
         raise PolicyError("the command is nested too deeply", file=source) from None
+
+
+class _Ambiguous(ValueError):
+    """A JSON text Python would read but a person could read otherwise."""
+
+
+def _not_json(constant: str) -> Any:
+    raise _Ambiguous(f"the command holds {constant}, which is not a JSON number")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise _Ambiguous(f"the command gives the key {twice[0]!r} twice")
+    return dict(pairs)
