@@ -277,3 +277,17 @@ def test_store_errors_cut_an_id_no_store_accepts_short() -> None:
     message = str(CaseNotFound("x" * 100_000))
     assert len(message) < 200
     assert "(100000 characters)" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("gezin│2│ok", "box-drawing"),
+        ("blok█", "box-drawing"),
+        ("cafe\u0301", "normal form NFC"),
+    ],
+)
+def test_an_id_that_can_pass_for_another_is_refused(value: str, problem: str) -> None:
+    with pytest.raises(InvalidIdentifier, match=problem):
+        check_id("case", value)
+    assert check_id("case", "café") == "café"

@@ -57,7 +57,8 @@ def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> None:
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.JSONRenderer(ensure_ascii=False),
+        # Escaped: a log line on a terminal shows no raw control or bidi character.
+        structlog.processors.JSONRenderer(ensure_ascii=True),
     ]
     structlog.configure(
         processors=processors if enabled else [_drop],

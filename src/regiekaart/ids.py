@@ -129,7 +129,18 @@ def _id_problem(value: str) -> str | None:
     if char is not None:
         what = _WHAT[unicodedata.category(char)]
         return f"contains {escape_char(char)} ({what}); an id is made of visible characters"
+    drawn = next((c for c in value if _BOX_DRAWING[0] <= c <= _BOX_DRAWING[1]), None)
+    if drawn is not None:
+        return f"contains {escape_char(drawn)} (a box-drawing character, which can fake a table)"
+    if not unicodedata.is_normalized("NFC", value):
+        # "café" written with a combining accent looks like, but is not, "café": two ids
+        # a person cannot tell apart would name two cases.
+        return "is not in Unicode normal form NFC; write it composed (unicodedata.normalize)"
     return None
+
+
+_BOX_DRAWING = ("\u2500", "\u259f")
+"""Box drawing and block elements: in an id they can draw cells of a table around it."""
 
 
 def check_text(field: str, value: object) -> str:
