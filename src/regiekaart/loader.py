@@ -511,6 +511,8 @@ def _build(
         extends=chain,
         overrides=overrides,
         sources={dotted(p): f"{f}:{line}" for p, (f, line) in located.items() if p},
-        digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16],
+        # The whole sha256: a card's digest is what an audit trusts to name the card its
+        # cases were decided under, so no one may write two cards that share it.
+        digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         document=canonical,
     )
