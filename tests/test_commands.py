@@ -131,3 +131,20 @@ def test_command_json_a_person_could_read_otherwise_is_refused(text: str, said: 
 
     with pytest.raises(PolicyError, match=re.escape(said)):
         parse_commands(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"type": "signal", "actor": "wijkteam", "reason": 5}', "'reason'"),
+        (
+            '{"type": "escalate", "actor": "wijkteam", "to": "fase2", "criteria": "abc"}',
+            "'criteria'",
+        ),
+    ],
+)
+def test_command_json_is_taken_as_typed(text: str, field: str) -> None:
+    from regiekaart.commands import parse_commands
+
+    with pytest.raises(PolicyError, match=f"{field} is not of its type"):
+        parse_commands(text)

@@ -348,9 +348,17 @@ def parse_commands(
         if not isinstance(item, dict):
             raise PolicyError(f'{where}expected a JSON object with a "type"', file=source)
         try:
-            commands.append(structure_command(item))
+            command = structure_command(item)
         except ValueError as exc:
             raise PolicyError(f"{where}{exc}", file=source) from None
+        changed = _coerced(item, unstructure_command(command))
+        if changed is not None:
+            raise PolicyError(
+                f"{where}{changed} is not of its type (a text where text is meant, a list "
+                "of ids where a list is meant)",
+                file=source,
+            )
+        commands.append(command)
     if not commands:
         raise PolicyError("no command given (an empty array)", file=source)
     return commands
@@ -394,3 +402,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if twice:
         raise _Ambiguous(f"the command gives the key {twice[0]!r} twice")
     return dict(pairs)
+
+
+def _coerced(given: Mapping[str, Any], read: Mapping[str, Any]) -> str | None:
+    """The first field the reader had to convert (``5`` read as the reason ``"5"``, the
+    text ``"wijkteam"`` as a list of letters): taken as typed, a command is what it says."""
+    for key, value in given.items():
+        if json.dumps(value, sort_keys=True) != json.dumps(read.get(key), sort_keys=True):
+            return repr(key)
+    return None
