@@ -199,6 +199,11 @@ class Case:
         whole — whose events, replayed under ``policy``, do not give exactly this log
         and this state. A snapshot restores only as a case could have become it.
 
+        A log that does not start at event 1 (``log_from > 1``: a case loaded without
+        its history) cannot be replayed: its numbering, order, times and last
+        configuration are checked, and whoever hands it over vouches for the rest (the
+        store checks its snapshot against the hash chain instead).
+
         ``since`` is the time of the last event when the log does not hold it (a store
         that keeps the log elsewhere); later commands may not be earlier.
         """
