@@ -521,6 +521,9 @@ def _check_expectation(
     problems: list[PolicyError],
     party: Callable[[KeyPath, str], None],
 ) -> None:
+    """What one step's expectations name that the policy does not know, appended to
+    ``problems``: the phase and states here, then the roles, obligations and parties
+    (:func:`_check_expected_parties`)."""
     base: KeyPath = ("steps", step.index - 1, "expect")
     expect = step.expect
     if expect.phase is not None and (
@@ -538,6 +541,19 @@ def _check_expectation(
                     f"unknown state {state!r} (known: {', '.join(sorted(policy.states))})",
                 )
             )
+    _check_expected_parties(policy, scenario, base, expect, problems, party)
+
+
+def _check_expected_parties(
+    policy: Policy,
+    scenario: Scenario,
+    base: KeyPath,
+    expect: Expectation,
+    problems: list[PolicyError],
+    party: Callable[[KeyPath, str], None],
+) -> None:
+    """The roles, obligations and parties one step's expectations name, each problem at
+    the path under ``base`` that names it."""
     for role, holders in expect.roles.items():
         if role not in policy.roles:
             known = ", ".join(policy.roles)
