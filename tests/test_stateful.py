@@ -35,11 +35,11 @@ STATEFUL = settings(
 
 Universeel = policy_state_machine(load_policy(MACHINES / "universeel.yaml"))
 Universeel.TestCase.settings = STATEFUL
-TestUniverseel = Universeel.TestCase
+TestUniverseel = pytest.mark.slow(Universeel.TestCase)
 
 WestBrabant = policy_state_machine(load_policy(MACHINES / "west-brabant.yaml"))
 WestBrabant.TestCase.settings = STATEFUL
-TestWestBrabant = WestBrabant.TestCase
+TestWestBrabant = pytest.mark.slow(WestBrabant.TestCase)
 
 QUICK = settings(
     max_examples=300,
@@ -60,6 +60,7 @@ def test_the_machine_finds_a_client_as_casusregisseur_in_fase3() -> None:
         run_state_machine_as_test(broken, settings=QUICK)
 
 
+@pytest.mark.slow
 def test_the_machine_finds_a_dead_end_at_teardown() -> None:
     """§2.3.4: a card without afschalen from fase 4 leaves a calamity without a way back
     to fase 1; the search at the end of an example finds it."""
