@@ -195,6 +195,7 @@ def test_roles_declared_catches_a_role_held_beyond_its_phase(universeel: Policy)
     assert _failing(judged) == {"niet-meer-professionals-dan-nodig": {"roles_declared"}}
 
 
+@pytest.mark.slow
 def test_path_to_catches_a_dead_end_in_fase3(test_policy: Load) -> None:
     """§1.4, §2.3.3: from every situation there is a way back to fase 1.
 

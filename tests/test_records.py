@@ -15,7 +15,6 @@ from regiekaart.records import (
     Handover,
     Informed,
     OpenObligation,
-    evolve,
     structure_event,
     structure_state,
     unstructure,
@@ -71,10 +70,3 @@ def test_a_record_with_an_unknown_key_is_refused() -> None:
     with pytest.raises(cattrs.BaseValidationError) as raised:
         structure_state({**data, "district": "Baronie"})
     assert "extra fields found (district)" in "; ".join(cattrs.transform_error(raised.value))
-
-
-def test_evolve_gives_a_new_state_and_leaves_the_old() -> None:
-    state = CaseState(configuration=("fase1",), roles={"casusregie": ("client",)})
-    later = evolve(state, seq=3)
-    assert (state.seq, later.seq) == (0, 3)
-    assert later.roles == state.roles

@@ -35,11 +35,11 @@ STATEFUL = settings(
 
 Universeel = policy_state_machine(load_policy(MACHINES / "universeel.yaml"))
 Universeel.TestCase.settings = STATEFUL
-TestUniverseel = Universeel.TestCase
+TestUniverseel = pytest.mark.slow(Universeel.TestCase)
 
 WestBrabant = policy_state_machine(load_policy(MACHINES / "west-brabant.yaml"))
 WestBrabant.TestCase.settings = STATEFUL
-TestWestBrabant = WestBrabant.TestCase
+TestWestBrabant = pytest.mark.slow(WestBrabant.TestCase)
 
 QUICK = settings(
     max_examples=300,
@@ -60,6 +60,7 @@ def test_the_machine_finds_a_client_as_casusregisseur_in_fase3() -> None:
         run_state_machine_as_test(broken, settings=QUICK)
 
 
+@pytest.mark.slow
 def test_the_machine_finds_a_dead_end_at_teardown() -> None:
     """§2.3.4: a card without afschalen from fase 4 leaves a calamity without a way back
     to fase 1; the search at the end of an example finds it."""
@@ -68,22 +69,29 @@ def test_the_machine_finds_a_dead_end_at_teardown() -> None:
         run_state_machine_as_test(broken, settings=QUICK)
 
 
+NOOIT_FASE4 = Invariant(
+    id="nooit-fase4",
+    title="Deze gemeente komt niet in fase 4",
+    source="lokaal",
+    checks=(("role_held", {"role": "behandelregie", "in": ["fase4"]}),),
+)
+"""A host's own invariant: "this municipality never reaches fase 4", which the random
+sequences break."""
+
+
 def test_a_hosts_own_obligation_is_checked_after_every_step(universeel: Policy) -> None:
-    """A host adds its own invariant: here "this municipality never reaches fase 4",
-    which the random sequences must break."""
-    nooit_fase4 = Invariant(
-        id="nooit-fase4",
-        title="Deze gemeente komt niet in fase 4",
-        source="lokaal",
-        checks=(("role_held", {"role": "behandelregie", "in": ["fase4"]}),),
-    )
-    machine = policy_state_machine(universeel, extra_invariants=[nooit_fase4])
+    """A host adds its own invariant; the random sequences must break it."""
+    machine = policy_state_machine(universeel, extra_invariants=[NOOIT_FASE4])
     with pytest.raises(AssertionError, match="nooit-fase4"):
         run_state_machine_as_test(machine, settings=QUICK)
 
 
 def test_the_convenience_runner_runs_a_card_in_one_call(west_brabant: Policy) -> None:
+    """The runner passes a sound card and fails the same card under the host's invariant
+    it was handed: it runs the machine, with the host's invariants."""
     run_policy_state_machine(west_brabant, settings=settings(QUICK, max_examples=20))
+    with pytest.raises(AssertionError, match="nooit-fase4"):
+        run_policy_state_machine(west_brabant, settings=QUICK, extra_invariants=[NOOIT_FASE4])
 
 
 def test_hypothesis_is_needed_only_for_the_testing_module() -> None:

@@ -379,6 +379,7 @@ def test_an_older_schema_is_migrated_and_keeps_its_data(db: Backend) -> None:
         db.execute("DELETE FROM events")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_replay_from_the_events_equals_the_snapshot(name: str, tmp_path: Path) -> None:
     """Any case, after any sequence of commands committed in any batches, is rebuilt

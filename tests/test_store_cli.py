@@ -315,6 +315,7 @@ def _store_cases(db: Backend, case_ids: list[str]) -> None:
             store.create(case)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_audit_verify_names_the_first_broken_link_of_each_case(name: str, tmp_path: Path) -> None:
     with backend(name, tmp_path) as db:

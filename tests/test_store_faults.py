@@ -243,6 +243,7 @@ def _killed_at_the_end(writer: Any) -> Iterator[Any]:
             writer.join()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_a_writer_killed_mid_batch_loses_nothing_committed(name: str, tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork")

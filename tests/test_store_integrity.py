@@ -236,6 +236,7 @@ def test_replay_and_restore_agree_on_every_stored_case(store: CaseStore) -> None
 OPERATIONS = ("send", "send_all", "commit", "careless_commit", "create")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_interleaved_writers_lose_nothing_and_keep_nothing_refused(
     name: str, tmp_path: Path

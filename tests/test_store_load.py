@@ -74,6 +74,7 @@ def _writer(url: str, seed: int, out: str) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_eight_writers_on_the_same_cases_lose_nothing(name: str, tmp_path: Path) -> None:
     quiet_logs()

@@ -10,7 +10,7 @@ carrying the case id and no personal data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -415,26 +415,44 @@ class Case:
                 configuration=self._state.configuration,
             )
         _check_references(self._policy, command, self._state.configuration)
-        handler = _HANDLERS.get(type(command))
-        if handler is None:
-            raise InvalidCommand(
-                f"{command.type} cannot be applied to an open case",
-                command=command,
-                configuration=self._state.configuration,
-            )
-        return handler(self, command)
+        return self._handle(command)
+
+    def _handle(self, command: Command) -> Event:
+        """The handler of the command's type; opening is not a command for an open case."""
+        match command:
+            case Escalate() | Deescalate():
+                return self._escalate(command)
+            case ChangeLevel():
+                return self._change(command)
+            case CloseCase():
+                return self._close(command)
+            case ImposeMeasure():
+                return self._impose(command)
+            case EndMeasure():
+                return self._end(command)
+            case Signal() | RecordAdvice() | Melding():
+                return self._activity(command)
+            case Inform():
+                return self._inform(command)
+            case RecordDecision():
+                return self._decide(command)
+            case Appoint():
+                return self._appoint(command)
+        raise InvalidCommand(
+            f"{command.type} cannot be applied to an open case",
+            command=command,
+            configuration=self._state.configuration,
+        )
 
     # transitions of the card
 
-    def _escalate(self, command: Command) -> Event:
-        assert isinstance(command, Escalate | Deescalate)
+    def _escalate(self, command: Escalate | Deescalate) -> Event:
         return self._transition(command, command.type, to=command.to, dominance=command.dominance)
 
-    def _change(self, command: Command) -> Event:
-        assert isinstance(command, ChangeLevel)
+    def _change(self, command: ChangeLevel) -> Event:
         return self._transition(command, "change", direction=command.direction)
 
-    def _close(self, command: Command) -> Event:
+    def _close(self, command: CloseCase) -> Event:
         return self._transition(command, "close")
 
     def _transition(
@@ -542,8 +560,7 @@ class Case:
 
     # the compulsory frame
 
-    def _impose(self, command: Command) -> Event:
-        assert isinstance(command, ImposeMeasure)
+    def _impose(self, command: ImposeMeasure) -> Event:
         measure = self._measure(command, command.measure, command.member)
         self._authorize(command, [(p,) for p in measure.imposed_by], measure.id, measure.source)
         active = ActiveMeasure(measure=command.measure, member=command.member)
@@ -554,8 +571,7 @@ class Case:
         facts = evolve_facts(self._state.facts, measures=(*self._state.facts.measures, active))
         return self._measure_event(command, IMPOSE_EVENT, facts, measure.id, measure.source)
 
-    def _end(self, command: Command) -> Event:
-        assert isinstance(command, EndMeasure)
+    def _end(self, command: EndMeasure) -> Event:
         measure = self._measure(command, command.measure, command.member)
         enders = measure.ended_by or measure.imposed_by
         self._authorize(command, [(p,) for p in enders], measure.id, measure.source)
@@ -609,8 +625,7 @@ class Case:
 
     # steps that move no state
 
-    def _activity(self, command: Command) -> Event:
-        assert isinstance(command, Signal | RecordAdvice | Melding)
+    def _activity(self, command: Signal | RecordAdvice | Melding) -> Event:
         activity = self._find_activity(command)
         party = activity_party(command)
         if activity.to and party is not None and party not in activity.to:
@@ -663,8 +678,7 @@ class Case:
             activity.source,
         )
 
-    def _inform(self, command: Command) -> Event:
-        assert isinstance(command, Inform)
+    def _inform(self, command: Inform) -> Event:
         fulfilled = []
         remaining = []
         for duty in self._state.obligations:
@@ -687,8 +701,7 @@ class Case:
             obligations=tuple(remaining),
         )
 
-    def _decide(self, command: Command) -> Event:
-        assert isinstance(command, RecordDecision)
+    def _decide(self, command: RecordDecision) -> Event:
         policy = self._policy
         decision = policy.decisions.get(command.decision)
         if decision is None:
@@ -716,8 +729,7 @@ class Case:
         )
         return self._record(command, decision.id, decision.source, informed=informed, facts=facts)
 
-    def _appoint(self, command: Command) -> Event:
-        assert isinstance(command, Appoint)
+    def _appoint(self, command: Appoint) -> Event:
         policy, state = self._policy, self._state
         active = frozenset(state.configuration)
         cell = policy.role_cell(active, command.role)
@@ -883,24 +895,6 @@ class Case:
         self._known[seq] = self._state
         self._last_at = event.at
         return event
-
-
-_Handler = Callable[[Case, Command], Event]
-
-_HANDLERS: dict[type[Command], _Handler] = {
-    Escalate: Case._escalate,
-    Deescalate: Case._escalate,
-    ChangeLevel: Case._change,
-    CloseCase: Case._close,
-    ImposeMeasure: Case._impose,
-    EndMeasure: Case._end,
-    Signal: Case._activity,
-    RecordAdvice: Case._activity,
-    Melding: Case._activity,
-    Inform: Case._inform,
-    RecordDecision: Case._decide,
-    Appoint: Case._appoint,
-}
 
 
 def evolve_facts(facts: Facts, **changes: Any) -> Facts:

@@ -236,8 +236,6 @@ def _mount_subapps(root: typer.Typer) -> None:
     changes when a group is added.
     """
     # >>> sub-apps (keep one block per group)
-    # from .casecli import app as case_app
-    # root.add_typer(case_app, name="case")
     from .store.cli import audit_app, case_app
 
     root.add_typer(case_app, name="case")

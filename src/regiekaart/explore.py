@@ -154,6 +154,9 @@ def _places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
 
 
 def _rule_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
+    """The places outside states and transitions: what changes who holds a role
+    (measures, dominance), then what is recorded (:func:`_record_places`), then the
+    invariants' parameters (:func:`_invariant_places`)."""
     for m in policy.measures.values():
         yield f"measure.{m.id}.imposed", m.imposed_by
         yield f"measure.{m.id}.ended", m.ended_by
@@ -162,6 +165,13 @@ def _rule_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
     for option in policy.dominance.values():
         for role, holders in option.roles.items():
             yield f"dominance.{option.id}.{role}", holders
+    yield from _record_places(policy)
+    yield from _invariant_places(policy)
+
+
+def _record_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
+    """The parties of what a case records without moving: obligations, activities and
+    decisions."""
     for duty in policy.obligations.values():
         yield f"obligation.{duty.id}.inform", duty.inform
         yield f"obligation.{duty.id}.when", duty.when_holders
@@ -171,6 +181,11 @@ def _rule_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
     for decision in policy.decisions.values():
         yield from _slot_places(f"decision.{decision.id}", decision.by)
         yield f"decision.{decision.id}.inform", decision.inform
+
+
+def _invariant_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
+    """The parties an invariant's checks name in their parameters: a check may treat a
+    party apart, so it must not be merged into another's class."""
     for invariant in policy.invariants.values():
         for ci, (_, params) in enumerate(invariant.checks):
             for key, value in params.items():
@@ -317,24 +332,8 @@ def transition_commands(
 ) -> Iterator[Command]:
     """Commands that try ``rule``: authorised with each option, and (if asked) refused ones."""
     authorised = authorised_parties(rule.deciders, state.roles)
-    criteria_sets: list[tuple[str, ...]] = [()]
-    if rule.criteria_mode == "any":
-        if scope.criteria == "each":
-            criteria_sets = [(c,) for c in rule.criteria]
-        else:
-            criteria_sets = [rule.criteria[:1]]
-    elif rule.criteria_mode == "all":
-        criteria_sets = [rule.criteria]
-    dominances: list[str | None] = [None]
-    if rule.target_state is not None and any(
-        s.id in policy.dominance_in for s in policy.ancestors(rule.target_state)
-    ):
-        named = (
-            dominance_representatives(policy)
-            if scope.dominance == "representatives"
-            else tuple(policy.dominance)
-        )
-        dominances = [*named, None]
+    criteria_sets = _criteria_sets(rule, scope)
+    dominances = _dominances(policy, rule, scope)
     only = None if scope.holders == "all" else deciding_roles(policy)
     variants = [{}] if scope.holders == "none" else _holder_variants(policy, rule, state, only)
     for actor, together in authorised[:1]:
@@ -349,6 +348,34 @@ def transition_commands(
         if rule.criteria_mode != "none" and authorised:
             actor, together = authorised[0]
             yield _make(rule, actor, together, (), {}, dominances[0])
+
+
+def _criteria_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
+    """The criteria to name when trying ``rule``, one tuple per attempt: the first
+    satisfies the rule, the others (``scope.criteria == "each"``) try its other
+    alternatives."""
+    if rule.criteria_mode == "any":
+        if scope.criteria == "each":
+            return [(c,) for c in rule.criteria]
+        return [rule.criteria[:1]]
+    if rule.criteria_mode == "all":
+        return [rule.criteria]
+    return [()]
+
+
+def _dominances(policy: Policy, rule: TransitionRule, scope: Scope) -> list[str | None]:
+    """The dominance options to try when ``rule`` enters a state where dominance
+    applies, then naming none; just ``[None]`` where it does not apply."""
+    if rule.target_state is None or not any(
+        s.id in policy.dominance_in for s in policy.ancestors(rule.target_state)
+    ):
+        return [None]
+    named = (
+        dominance_representatives(policy)
+        if scope.dominance == "representatives"
+        else tuple(policy.dominance)
+    )
+    return [*named, None]
 
 
 def _make(
@@ -399,6 +426,23 @@ def enumerate_commands(
         if rule.source_state in active:
             out.extend(transition_commands(policy, rule, state, scope))
     out.extend(_measure_commands(policy, state, scope))
+    _add_decisions(out, policy, state, active, scope)
+    if scope.holders != "none":
+        out.extend(_appointments(policy, state, scope))
+    for duty in state.obligations:
+        actor = duty.due_by[0] if duty.due_by else duty.recipient
+        out.append(Inform(actor=actor, recipient=duty.recipient, about=duty.obligation))
+    if scope.records:
+        out.extend(_records(policy, state))
+    return out
+
+
+def _add_decisions(
+    out: list[Command], policy: Policy, state: CaseState, active: set[str], scope: Scope
+) -> None:
+    """Append to ``out`` the decisions that can be recorded in ``active``: by the first
+    deciders that can be filled now and (if asked) by an outsider. Appends rather than
+    yields because the explorer calls it in every situation it expands."""
     for decision in policy.decisions.values():
         if not active & set(decision.in_states):
             continue
@@ -410,14 +454,6 @@ def enumerate_commands(
                     actor=outsider(policy, decision.by, state.roles), decision=decision.id
                 )
             )
-    if scope.holders != "none":
-        out.extend(_appointments(policy, state, scope))
-    for duty in state.obligations:
-        actor = duty.due_by[0] if duty.due_by else duty.recipient
-        out.append(Inform(actor=actor, recipient=duty.recipient, about=duty.obligation))
-    if scope.records:
-        out.extend(_records(policy, state))
-    return out
 
 
 def _measure_commands(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
@@ -587,8 +623,24 @@ def _reach(policy: Policy, start: CaseState, target: str, max_states: int, scope
                 parents[new_key] = key
                 queue.append((new_key, case.state))
             case.reset(state, ())
+    return _remember(memo, parents, found, exhausted=not queue)
+
+
+def _remember(
+    memo: dict[SituationKey, bool],
+    parents: dict[SituationKey, SituationKey | None],
+    found: SituationKey | None,
+    *,
+    exhausted: bool,
+) -> bool:
+    """Record what one search of :func:`_reach` learnt, and return whether it reached.
+
+    Every situation on the path to ``found`` reaches the target. When nothing was found,
+    only a search that ran out of situations (``exhausted``) proves that none of those it
+    saw does; one stopped by ``max_states`` proves nothing.
+    """
     if found is None:
-        if not queue:
+        if exhausted:
             for key in parents:
                 memo[key] = False
         return False
@@ -669,13 +721,26 @@ def bfs(
         if edge is not None:
             raise ValueError("a parallel search reports commands through examine and tally")
         return _parallel_bfs(expand, start, visit, tally, max_states, workers)
+    return _serial_bfs(expand, start, visit, edge, tally, max_states)
+
+
+def _serial_bfs(
+    expand: _Expander,
+    start: Any,
+    visit: Callable[[SituationKey, Any, Step], None] | None,
+    edge: Callable[[SituationKey, Outcome, Any], None] | None,
+    tally: Callable[[SituationKey, Tried], None] | None,
+    max_states: int,
+) -> dict[SituationKey, Step]:
+    """:func:`bfs` in this process, on one live case reset to each situation it expands."""
+    keep_log = expand.keep_log
     first = expand.key(start.state)
     steps: dict[SituationKey, Step] = {first: Step(parent=None, command=None, depth=0)}
     start_events = start.events if keep_log else ()
     queue: deque[tuple[SituationKey, CaseState, tuple[Event, ...]]] = deque(
         [(first, start.state, start_events)]
     )
-    case = expand.case = case_at(policy, start.state, start_events)
+    case = expand.case = case_at(expand.policy, start.state, start_events)
     if visit is not None:
         visit(first, case, steps[first])
     while queue:

@@ -41,9 +41,7 @@ from .policy import (
     TransitionRule,
 )
 from .roots import SearchPath, find_card
-from .sourcemap import Located, dotted, load_yaml
-
-Path_ = tuple[str | int, ...]
+from .sourcemap import KeyPath, Located, dotted, load_yaml, schema_errors
 
 
 @cache
@@ -165,7 +163,7 @@ def _without_nulls(data: dict[str, Any]) -> dict[str, Any]:
 def _merge(
     base: dict[str, Any],
     child: dict[str, Any],
-    prefix: Path_,
+    prefix: KeyPath,
     base_located: Located,
     child_located: Located,
     overrides: list[str],
@@ -198,16 +196,14 @@ def _merge(
 
 
 def _validate_schema(document: dict[str, Any], located: Located) -> None:
-    validator = jsonschema.Draft202012Validator(policy_schema())
-    problems: list[PolicyError] = []
-    found = [leaf for error in validator.iter_errors(document) for leaf in _specific(error)]
-    for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
-        path: Path_ = tuple(error.absolute_path)
-        path = (*path, *_unexpected(error)[:1])
-        file, line = _locate(located, path)
-        problems.append(
-            PolicyError(_schema_message(error), file=file, line=line, path=dotted(path))
-        )
+    problems = schema_errors(
+        jsonschema.Draft202012Validator(policy_schema()),
+        document,
+        located,
+        _schema_message,
+        leaves=_specific,
+        place=lambda error: (*error.absolute_path, *_unexpected(error)[:1]),
+    )
     if problems:
         raise PolicyErrors(problems)
 
@@ -241,22 +237,13 @@ def _unexpected(error: jsonschema.ValidationError) -> list[str]:
     return [str(key) for key in error.instance if key not in allowed]
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
+def _schema_message(error: jsonschema.ValidationError, path: KeyPath) -> str:
     if error.validator == "additionalProperties":
         return f"{error.message}; see `regiekaart schema` for the keys allowed here"
     if error.validator == "oneOf" and isinstance(error.instance, dict | list | str):
         expected = error.schema.get("description") if isinstance(error.schema, dict) else None
         return f"{error.message}" + (f" (expected: {expected})" if expected else "")
     return str(error.message)
-
-
-def _locate(located: Located, path: Path_) -> tuple[str | None, int | None]:
-    while True:
-        if path in located:
-            return located[path]
-        if not path:
-            return None, None
-        path = path[:-1]
 
 
 def locate(policy_sources: Mapping[str, str], path: str) -> tuple[str | None, int | None]:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import attrs
 import cattrs
 from attrs import frozen
 
@@ -126,8 +125,3 @@ def structure_state(data: Any) -> CaseState:
 def structure_event(data: Any) -> Event:
     """An :class:`Event` back from :func:`unstructure` output."""
     return converter.structure(data, Event)
-
-
-def evolve(state: CaseState, **changes: Any) -> CaseState:
-    """A new state with some fields replaced."""
-    return attrs.evolve(state, **changes)

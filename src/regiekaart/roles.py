@@ -78,12 +78,7 @@ def resolve_cell(
     if role in assigned and all(holder in eligible for holder in assigned[role]):
         return assigned[role]
     if cell.from_measures and facts.measures:
-        holders: list[str] = []
-        for active in facts.measures:
-            for party in policy.measures[active.measure].roles.get(role, ()):
-                if party not in holders:
-                    holders.append(party)
-        return tuple(holders)
+        return _measure_holders(policy, role, facts)
     if cell.from_dominance and facts.dominance in policy.dominance:
         option = policy.dominance[str(facts.dominance)]
         if role in option.roles:
@@ -93,6 +88,17 @@ def resolve_cell(
     if cell.optional:
         return ()
     return cell.holders
+
+
+def _measure_holders(policy: Policy, role: str, facts: Facts) -> tuple[str, ...]:
+    """The holders the measures in force give ``role``: each party once, in the order
+    the measures were imposed."""
+    holders: list[str] = []
+    for active in facts.measures:
+        for party in policy.measures[active.measure].roles.get(role, ()):
+            if party not in holders:
+                holders.append(party)
+    return tuple(holders)
 
 
 def enter_state(

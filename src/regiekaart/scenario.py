@@ -39,9 +39,7 @@ from .loader import load_policy
 from .policy import Policy
 from .records import Event, OpenObligation
 from .roots import SearchPath, find_card
-from .sourcemap import Located, dotted, load_yaml
-
-KeyPath = tuple[str | int, ...]
+from .sourcemap import KeyPath, Located, dotted, enclosing, load_yaml, nearest_line, schema_errors
 
 STEP_COMMANDS: tuple[str, ...] = tuple(kind for kind in COMMAND_TYPES if kind != "open")
 """The command types a step may name; a case is opened by the scenario itself."""
@@ -184,9 +182,7 @@ class Scenario:
 
     def error(self, path: KeyPath, message: str) -> PolicyError:
         """A :class:`PolicyError` at ``path`` of this file (its nearest known line)."""
-        probe = path
-        while probe and dotted(probe) not in self.lines:
-            probe = probe[:-1]
+        probe = enclosing(path, lambda known: dotted(known) in self.lines)
         return PolicyError(
             message, file=self.file, line=self.lines.get(dotted(probe)), path=dotted(path)
         )
@@ -261,7 +257,7 @@ def _household(
         try:
             check_id("case", data["case"])
         except InvalidIdentifier as exc:
-            line = _line(located, ("case",))
+            line = nearest_line(located, ("case",))
             problems.append(PolicyError(str(exc), file=name, line=line, path="case"))
     members = []
     raw_members = data.get("household")
@@ -272,7 +268,7 @@ def _household(
             members.append(Member(id=raw["id"], group=raw["group"]))
         except InvalidIdentifier as exc:
             at = ("household", index)
-            line = _line(located, at)
+            line = nearest_line(located, at)
             problems.append(PolicyError(str(exc), file=name, line=line, path=dotted(at)))
     return tuple(members)
 
@@ -285,7 +281,7 @@ def _named_policy(
     if not ref:
         return None, None
     try:
-        line = _line(located, ("policy",))
+        line = nearest_line(located, ("policy",))
         return find_card(path, ref, key="policy", line=line, search_path=search_path), None
     except PolicyError as exc:
         return None, exc
@@ -300,7 +296,7 @@ def _check_steps(data: dict[str, Any], located: Located, name: str, limits: Limi
             "max_scenario_steps",
             limits.max_scenario_steps,
             file=name,
-            line=_line(located, ("steps",)),
+            line=nearest_line(located, ("steps",)),
         )
 
 
@@ -345,26 +341,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _line(located: Located, path: KeyPath) -> int | None:
-    while path not in located and path:
-        path = path[:-1]
-    return located[path][1] if path in located else None
-
-
 def _schema_problems(data: dict[str, Any], located: Located, name: str) -> list[PolicyError]:
     validator = jsonschema.Draft202012Validator(scenario_schema())
-    problems = []
-    for error in validator.iter_errors(data):
-        path: KeyPath = tuple(error.absolute_path)
-        problems.append(
-            PolicyError(
-                _schema_message(error, path),
-                file=name,
-                line=_line(located, path),
-                path=dotted(path),
-            )
-        )
-    return problems
+    return schema_errors(validator, data, located, _schema_message, file=name)
 
 
 def _within(path: str, prefix: str) -> bool:
@@ -393,7 +372,7 @@ def _schema_message(error: jsonschema.ValidationError, path: KeyPath) -> str:
 
 def _step(index: int, raw: dict[str, Any], located: Located, name: str) -> Step:
     path: KeyPath = ("steps", index)
-    line = _line(located, path)
+    line = nearest_line(located, path)
     kinds = [key for key in raw if key in STEP_COMMANDS]
     if len(kinds) != 1:
         found = ", ".join(kinds) or "none"
@@ -410,7 +389,10 @@ def _step(index: int, raw: dict[str, Any], located: Located, name: str) -> Step:
         command = structure_command({"type": kind, **body})
     except ValueError as exc:
         raise PolicyError(
-            str(exc), file=name, line=_line(located, (*path, kind)), path=dotted((*path, kind))
+            str(exc),
+            file=name,
+            line=nearest_line(located, (*path, kind)),
+            path=dotted((*path, kind)),
         ) from None
     problems: list[PolicyError] = []
     at = _when(raw.get("at"), (*path, "at"), located, name, problems)
@@ -446,7 +428,7 @@ def _when(
             PolicyError(
                 f"{value!r} is not a date and time (ISO 8601, e.g. 2026-01-05T09:00:00+01:00)",
                 file=name,
-                line=_line(located, path),
+                line=nearest_line(located, path),
                 path=dotted(path),
             )
         )
@@ -521,6 +503,9 @@ def _check_expectation(
     problems: list[PolicyError],
     party: Callable[[KeyPath, str], None],
 ) -> None:
+    """What one step's expectations name that the policy does not know, appended to
+    ``problems``: the phase and states here, then the roles, obligations and parties
+    (:func:`_check_expected_parties`)."""
     base: KeyPath = ("steps", step.index - 1, "expect")
     expect = step.expect
     if expect.phase is not None and (
@@ -538,6 +523,19 @@ def _check_expectation(
                     f"unknown state {state!r} (known: {', '.join(sorted(policy.states))})",
                 )
             )
+    _check_expected_parties(policy, scenario, base, expect, problems, party)
+
+
+def _check_expected_parties(
+    policy: Policy,
+    scenario: Scenario,
+    base: KeyPath,
+    expect: Expectation,
+    problems: list[PolicyError],
+    party: Callable[[KeyPath, str], None],
+) -> None:
+    """The roles, obligations and parties one step's expectations name, each problem at
+    the path under ``base`` that names it."""
     for role, holders in expect.roles.items():
         if role not in policy.roles:
             known = ", ".join(policy.roles)

@@ -12,9 +12,7 @@ from typing import Any
 
 from .errors import PolicyError
 from .policy import Policy, RoleCell, StateDef, TransitionRule
-from .sourcemap import Located
-
-Path_ = tuple[str | int, ...]
+from .sourcemap import KeyPath, Located, dotted, nearest
 
 
 class _Problems:
@@ -22,13 +20,8 @@ class _Problems:
         self.located = located
         self.items: list[PolicyError] = []
 
-    def add(self, path: Path_, message: str) -> None:
-        probe = path
-        while probe and probe not in self.located:
-            probe = probe[:-1]
-        file, line = self.located.get(probe, (None, None))
-        from .sourcemap import dotted
-
+    def add(self, path: KeyPath, message: str) -> None:
+        file, line = nearest(self.located, path) or (None, None)
         self.items.append(PolicyError(message, file=file, line=line, path=dotted(path)))
 
 
@@ -43,21 +36,21 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     return problems.items
 
 
-def _parties(policy: Policy, problems: _Problems, path: Path_, ids: Iterable[str]) -> None:
+def _parties(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
     for index, party in enumerate(ids):
         if party not in policy.parties:
             known = ", ".join(sorted(policy.parties)) or "none declared"
             problems.add((*path, index), f"unknown party {party!r} (known parties: {known})")
 
 
-def _state_ids(policy: Policy, problems: _Problems, path: Path_, ids: Iterable[str]) -> None:
+def _state_ids(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
     for index, state in enumerate(ids):
         if state not in policy.states:
             known = ", ".join(sorted(policy.states))
             problems.add((*path, index), f"unknown phase or sub-state {state!r} (known: {known})")
 
 
-def _slots(policy: Policy, problems: _Problems, path: Path_, groups: Any) -> None:
+def _slots(policy: Policy, problems: _Problems, path: KeyPath, groups: Any) -> None:
     for gi, group in enumerate(groups):
         for slot in group:
             for part in slot.split("|"):
@@ -68,7 +61,7 @@ def _slots(policy: Policy, problems: _Problems, path: Path_, groups: Any) -> Non
                     problems.add((*path, gi), f"unknown party {part!r} in decider {slot!r}")
 
 
-def _check_cell(policy: Policy, problems: _Problems, path: Path_, cell: RoleCell) -> None:
+def _check_cell(policy: Policy, problems: _Problems, path: KeyPath, cell: RoleCell) -> None:
     if cell.role not in policy.roles:
         problems.add(path, f"unknown role {cell.role!r} (known roles: {', '.join(policy.roles)})")
     _parties(policy, problems, (*path, "holders"), cell.holders)
@@ -117,7 +110,7 @@ def _check_states(policy: Policy, problems: _Problems) -> None:
 
 def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
     if state.parent is None:
-        path: Path_ = ("phases", state.id)
+        path: KeyPath = ("phases", state.id)
     else:
         path = ("phases", state.parent, "substates", "states", state.id.split(".", 1)[1])
     for role, cell in state.roles.items():
@@ -144,7 +137,7 @@ def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
 
 def _check_transitions(policy: Policy, problems: _Problems) -> None:
     for rule in policy.transitions.values():
-        path: Path_ = ("transitions", rule.id)
+        path: KeyPath = ("transitions", rule.id)
         if rule.source_state not in policy.states:
             problems.add((*path, "from"), f"transition from unknown phase {rule.source_state!r}")
             continue
@@ -169,7 +162,7 @@ def _check_transitions(policy: Policy, problems: _Problems) -> None:
 
 
 def _check_rule_refs(
-    policy: Policy, problems: _Problems, path: Path_, rule: TransitionRule
+    policy: Policy, problems: _Problems, path: KeyPath, rule: TransitionRule
 ) -> None:
     _slots(policy, problems, (*path, "deciders"), rule.deciders)
     for index, criterion in enumerate(rule.criteria):
@@ -194,7 +187,7 @@ def _check_rule_refs(
 
 
 def _check_direction(
-    policy: Policy, problems: _Problems, path: Path_, kind: str, source: str, target: str
+    policy: Policy, problems: _Problems, path: KeyPath, kind: str, source: str, target: str
 ) -> None:
     src, dst = policy.phase_of(source), policy.phase_of(target)
     if dst.final:
@@ -207,7 +200,7 @@ def _check_direction(
 
 
 def _role_map(
-    policy: Policy, problems: _Problems, path: Path_, roles: Mapping[str, tuple[str, ...]]
+    policy: Policy, problems: _Problems, path: KeyPath, roles: Mapping[str, tuple[str, ...]]
 ) -> None:
     """A role → parties mapping (a measure's or a dominance option's holders)."""
     for role, holders in roles.items():
@@ -219,7 +212,7 @@ def _role_map(
 def _check_rules(policy: Policy, problems: _Problems) -> None:
     _state_ids(policy, problems, ("measures", "applies_in"), policy.measures_in)
     for measure in policy.measures.values():
-        path: Path_ = ("measures", "options", measure.id)
+        path: KeyPath = ("measures", "options", measure.id)
         if measure.group not in policy.member_groups:
             problems.add((*path, "group"), f"unknown member group {measure.group!r}")
         _parties(policy, problems, (*path, "imposed_by"), measure.imposed_by)
@@ -255,7 +248,7 @@ def _check_invariants(policy: Policy, problems: _Problems) -> None:
 
     for inv in policy.invariants.values():
         for index, (name, params) in enumerate(inv.checks):
-            path: Path_ = ("invariants", inv.id, "checks", index, name)
+            path: KeyPath = ("invariants", inv.id, "checks", index, name)
             kind = CHECKS.get(name)
             if kind is None:
                 problems.add(path, f"unknown check {name!r} (known: {', '.join(sorted(CHECKS))})")

@@ -10,15 +10,19 @@ objects.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jsonschema
 import yaml
 
 from .errors import InputRefused, PolicyError, PolicyErrors
 from .limits import Limits, decode_text, exceeded, read_bounded, resolve
 
 Located = dict[tuple[str | int, ...], tuple[str, int]]
+
+KeyPath = tuple[str | int, ...]
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -53,6 +57,63 @@ def dotted(path: tuple[str | int, ...]) -> str:
         else:
             out += ("." if out else "") + part
     return out
+
+
+def enclosing(path: KeyPath, known: Callable[[KeyPath], bool]) -> KeyPath:
+    """``path`` itself if ``known``, else its nearest enclosing path that is (at the
+    least the empty path): a value can be wrong where no key of its own was written, as
+    a missing key or an item the reader built, and is then placed at what holds it."""
+    while path and not known(path):
+        path = path[:-1]
+    return path
+
+
+def nearest(located: Located, path: KeyPath) -> tuple[str, int] | None:
+    """The file and line of ``path``, or of the nearest path enclosing it that was read
+    from a file; None when not even the document was."""
+    return located.get(enclosing(path, located.__contains__))
+
+
+def nearest_line(located: Located, path: KeyPath) -> int | None:
+    """The line of :func:`nearest`, for a file whose name is known already."""
+    where = nearest(located, path)
+    return where[1] if where is not None else None
+
+
+SchemaMessage = Callable[[jsonschema.ValidationError, KeyPath], str]
+"""The text of one schema error at its path: each kind of file words its own."""
+
+
+def schema_errors(
+    validator: jsonschema.Draft202012Validator,
+    document: Any,
+    located: Located,
+    message: SchemaMessage,
+    *,
+    file: str | None = None,
+    leaves: Callable[[jsonschema.ValidationError], Iterable[jsonschema.ValidationError]]
+    | None = None,
+    place: Callable[[jsonschema.ValidationError], KeyPath] | None = None,
+) -> list[PolicyError]:
+    """Every error ``validator`` finds in ``document`` as a :class:`PolicyError` at its
+    line, in the order of their paths, so a file's problems read top to bottom whatever
+    order the schema was checked in.
+
+    ``file`` names the file; without it, each error names the file its path was read
+    from (a card and the cards it extends). ``leaves`` replaces an error by the more
+    specific ones inside it; ``place`` is the path to report (by default the error's).
+    """
+    found: Iterable[jsonschema.ValidationError] = validator.iter_errors(document)
+    if leaves is not None:
+        found = [leaf for error in found for leaf in leaves(error)]
+    problems = []
+    for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
+        path: KeyPath = place(error) if place is not None else tuple(error.absolute_path)
+        where = nearest(located, path)
+        line = where[1] if where is not None else None
+        named = file if file is not None else (where[0] if where is not None else None)
+        problems.append(PolicyError(message(error, path), file=named, line=line, path=dotted(path)))
+    return problems
 
 
 KINDS: dict[str, tuple[str, str, str]] = {

@@ -255,9 +255,15 @@ class PolicyStateMachine(RuleBasedStateMachine):
 
     def _vocabulary(self, data: st.DataObject) -> Command:
         """Any command type, every id drawn from the policy's own vocabulary."""
-        policy, draws = self.policy, self._draws()
         common = self._common(data)
-        kind = data.draw(draws.kind)
+        kind = data.draw(self._draws().kind)
+        moving = self._moving(data, kind, common)
+        return moving if moving is not None else self._recording(data, kind, common)
+
+    def _moving(self, data: st.DataObject, kind: str, common: dict[str, Any]) -> Command | None:
+        """A command of ``kind`` that opens, moves or closes the case or changes its
+        measures; None for any other kind (and for a measure when the policy has none)."""
+        policy, draws = self.policy, self._draws()
         if kind in ("escalate", "deescalate"):
             cls = Escalate if kind == "escalate" else Deescalate
             return cls(to=data.draw(draws.state), dominance=data.draw(draws.dominance), **common)
@@ -267,6 +273,17 @@ class PolicyStateMachine(RuleBasedStateMachine):
             measure = data.draw(draws.measure)
             cls_m = ImposeMeasure if kind == "impose_measure" else EndMeasure
             return cls_m(measure=measure, member=self._member(data), **common)
+        if kind == "open":
+            return OpenCase(members=self.case.state.members, **common)
+        if kind == "close":
+            return CloseCase(**common)
+        return None
+
+    def _recording(self, data: st.DataObject, kind: str, common: dict[str, Any]) -> Command:
+        """A command of ``kind`` that leaves the case's states and measures as they are
+        (decisions, appointments, informing, advice, meldingen); a signal for any other
+        kind, including a decision when the policy has none."""
+        policy, draws = self.policy, self._draws()
         if kind == "decision" and policy.decisions:
             return RecordDecision(decision=data.draw(draws.decision), **common)
         if kind == "appoint":
@@ -277,10 +294,6 @@ class PolicyStateMachine(RuleBasedStateMachine):
             return RecordAdvice(adviser=data.draw(draws.party), **common)
         if kind == "melding":
             return Melding(to=data.draw(st.none() | draws.party), **common)
-        if kind == "open":
-            return OpenCase(members=self.case.state.members, **common)
-        if kind == "close":
-            return CloseCase(**common)
         return Signal(**common)
 
     def _ill_formed(self, data: st.DataObject) -> Command:

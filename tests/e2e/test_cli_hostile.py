@@ -342,6 +342,7 @@ def test_case_send_of_a_directory_or_missing_file(stored: list[str], tmp_path: P
 # -- the real console script ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_console_script_refuses_hostile_input_quickly(tmp_path: Path, secret: Path) -> None:
     """As a shell sees it: exit 2, a message on stderr, nothing on stdout, in seconds."""
     assert SCRIPT.exists(), f"the package is not installed in {sys.prefix}"

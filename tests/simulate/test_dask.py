@@ -20,6 +20,7 @@ distributed = pytest.importorskip("distributed")
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 
 
+@pytest.mark.slow
 def test_two_workers_give_identical_results() -> None:
     scenario = load_population(SCENARIO)
     model = compile_model(scenario)

@@ -14,6 +14,7 @@ from regiekaart.simulate.scenario import load_population
 pytest.importorskip("matplotlib")
 
 
+@pytest.mark.slow
 def test_the_report_loads_and_shows_every_plot(tmp_path: Path) -> None:
     from regiekaart.render.browser import BrowserError, Chromium
 

@@ -66,6 +66,7 @@ def test_verify_violation_exits_1_with_json_and_a_scenario_file(tmp_path: Path) 
     assert "passed" in replay.output
 
 
+@pytest.mark.slow
 def test_verify_bound_is_not_proven_unless_allowed() -> None:
     args = ["verify", WEST_BRABANT, "--max-states", "60", "--examples", "2"]
     bounded = runner.invoke(app, args)
@@ -140,6 +141,7 @@ def test_bad_policy_is_bad_input(tmp_path: Path) -> None:
     assert "kapot.yaml" in result.output
 
 
+@pytest.mark.slow
 def test_diff_json_names_the_changed_rule_and_the_broken_obligation() -> None:
     result = runner.invoke(
         app,
@@ -166,6 +168,7 @@ def test_diff_json_names_the_changed_rule_and_the_broken_obligation() -> None:
     assert all("PreconditionNotMet" in b["refusal"] for b in gained)
 
 
+@pytest.mark.slow
 def test_diff_terminal_report() -> None:
     result = runner.invoke(
         app,
@@ -177,6 +180,7 @@ def test_diff_terminal_report() -> None:
     assert "accepted by OLD, refused by NEW" in result.output
 
 
+@pytest.mark.slow
 def test_diff_fails_on_change_only_when_asked_and_only_on_a_change() -> None:
     changed = ["diff", WEST_BRABANT, str(CHANGES / "zonder-afschalen-3-2.yaml")]
     bound = ["--max-states", "80"]
@@ -195,6 +199,7 @@ def _in_one_process_and_in_two(*args: str, exit_code: int) -> tuple[Any, Any]:
     return json.loads(runs[0].stdout), json.loads(runs[1].stdout)
 
 
+@pytest.mark.slow
 def test_verify_runs_the_same_in_one_process_and_in_two() -> None:
     policy = str(CHANGES / "client-casusregie-fase3.yaml")
     first, second = _in_one_process_and_in_two(
@@ -206,6 +211,7 @@ def test_verify_runs_the_same_in_one_process_and_in_two() -> None:
     assert first == second
 
 
+@pytest.mark.slow
 def test_diff_runs_the_same_in_one_process_and_in_two() -> None:
     new = str(CHANGES / "afschalen-zonder-plan.yaml")
     first, second = _in_one_process_and_in_two(
@@ -252,6 +258,7 @@ def test_authority_check_reads_the_deciders_not_the_runtime() -> None:
     assert _check_authority(policy, dict(case.roles), accepted, case, set()) is None
 
 
+@pytest.mark.slow
 def test_host_example_file_passes() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "host_test_example.py"],

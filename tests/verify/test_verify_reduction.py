@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import attrs
+import pytest
 
 from regiekaart import load_policy
 from regiekaart.commands import Member
@@ -44,6 +45,7 @@ def test_key_ignores_the_order_of_measures_and_holders_only_when_asked() -> None
     assert situation_key(fewer, measure_order=False) != situation_key(one, measure_order=False)
 
 
+@pytest.mark.slow
 def test_merging_measure_orders_changes_no_verdict() -> None:
     policy = load_policy(MACHINES / "west-brabant.yaml")
     household = (Member(id="volwassene", group="volwassen"),)
@@ -90,6 +92,7 @@ def test_dominance_options_that_assign_the_same_roles_are_named_once() -> None:
     assert "strafbaar-feit" in dominance_representatives(other)
 
 
+@pytest.mark.slow
 def test_naming_one_dominance_per_class_changes_no_verdict() -> None:
     """Every situation reached when each option is named is, with the option renamed to
     its representative, a situation reached when only representatives are named."""
@@ -119,6 +122,7 @@ def test_naming_one_dominance_per_class_changes_no_verdict() -> None:
     assert renamed == keys["representatives"]
 
 
+@pytest.mark.slow
 def test_a_parallel_exploration_finds_what_a_serial_one_finds() -> None:
     """Same situations, counts, rules, states and findings — shortest stories included,
     to the recorded time of each event."""

@@ -158,6 +158,15 @@ class _Words:
                 return str(found.title)
         return COMMAND_LABELS.get(command.type, command.type)
 
+    def _move_detail(self, command: Escalate | Deescalate, *, titled: bool) -> str:
+        """Where a move to a phase goes (unless its title says so) and which dominance
+        it named."""
+        parts = [] if titled else [f"naar {self.state(command.to)}"]
+        if command.dominance:
+            option = self.policy.dominance.get(command.dominance)
+            parts.append(f"dominant: {option.title if option else command.dominance}")
+        return "; ".join(parts)
+
     def detail(self, command: Command, *, titled: bool) -> str:
         """What the command was about, beyond its kind: target, measure, recipient …
 
@@ -166,11 +175,7 @@ class _Words:
         policy = self.policy
         match command:
             case Escalate() | Deescalate():
-                parts = [] if titled else [f"naar {self.state(command.to)}"]
-                if command.dominance:
-                    option = policy.dominance.get(command.dominance)
-                    parts.append(f"dominant: {option.title if option else command.dominance}")
-                return "; ".join(parts)
+                return self._move_detail(command, titled=titled)
             case ChangeLevel():
                 if titled:
                     return ""

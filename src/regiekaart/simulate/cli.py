@@ -100,7 +100,7 @@ def simulate_command(
     err = Console(stderr=True, highlight=False)
     try:
         from .run import compare as paired
-        from .run import simulate, write
+        from .run import simulate
         from .scenario import load_population
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         err.print(Text(f"simulation needs the 'simulate' extra: {exc}", style="red"))
@@ -156,6 +156,25 @@ def simulate_command(
             "results": other.summary()["results"],
             "difference": paired(base, other),
         }
+    _write_files(base, other, summary, out, report)
+    console = Console(highlight=False)
+    if report is not None and not as_json:
+        console.print(f"report written to {report}")
+    if as_json:
+        console.print_json(json.dumps(summary, default=str))
+        return
+    _print(console, summary)
+    if out is not None:
+        console.print(f"written to {out}")
+
+
+def _write_files(
+    base: Any, other: Any, summary: dict[str, Any], out: Path | None, report: Path | None
+) -> None:
+    """The files asked for: the Parquet tables under ``out`` (each run in its own folder,
+    with the paired summary beside them, when compared) and the HTML ``report``."""
+    from .run import write
+
     if out is not None:
         write(base, out / "base" if other is not None else out)
         if other is not None:
@@ -172,15 +191,6 @@ def simulate_command(
             other=other,
             difference=summary["compare"]["difference"] if other is not None else None,
         )
-    console = Console(highlight=False)
-    if report is not None and not as_json:
-        console.print(f"report written to {report}")
-    if as_json:
-        console.print_json(json.dumps(summary, default=str))
-        return
-    _print(console, summary)
-    if out is not None:
-        console.print(f"written to {out}")
 
 
 def _client(

@@ -37,9 +37,8 @@ from ..loader import load_policy
 from ..policy import Policy
 from ..records import CaseState
 from ..roots import SearchPath, find_card
-from ..sourcemap import Located, dotted, load_yaml
+from ..sourcemap import KeyPath, Located, dotted, load_yaml, nearest_line, schema_errors
 
-KeyPath = tuple[str | int, ...]
 SUM_TOLERANCE = 1e-9
 """Shares that must add up to one may miss it by this much (decimal fractions in YAML)."""
 
@@ -255,23 +254,17 @@ def load_population(
 
 def _schema_problems(data: dict[str, Any], located: Located, name: str) -> list[PolicyError]:
     validator = jsonschema.Draft202012Validator(simulation_schema())
-    out = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path: KeyPath = tuple(error.absolute_path)
-        message = str(error.message)
-        if error.validator == "additionalProperties" and isinstance(error.schema, dict):
-            allowed = ", ".join(error.schema.get("properties", {}))
-            message = f"{message} (allowed here: {allowed})"
-        elif error.validator == "oneOf" and isinstance(error.schema, dict):
-            message = f"{message} (expected: {error.schema.get('description', 'see the schema')})"
-        out.append(PolicyError(message, file=name, line=_line(located, path), path=dotted(path)))
-    return out
+    return schema_errors(validator, data, located, _schema_message, file=name)
 
 
-def _line(located: Located, path: KeyPath) -> int | None:
-    while path not in located and path:
-        path = path[:-1]
-    return located[path][1] if path in located else None
+def _schema_message(error: jsonschema.ValidationError, path: KeyPath) -> str:
+    message = str(error.message)
+    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
+        allowed = ", ".join(error.schema.get("properties", {}))
+        return f"{message} (allowed here: {allowed})"
+    if error.validator == "oneOf" and isinstance(error.schema, dict):
+        return f"{message} (expected: {error.schema.get('description', 'see the schema')})"
+    return message
 
 
 def _share(value: Any) -> tuple[float, str]:
@@ -292,7 +285,9 @@ class _Checker:
 
     def error(self, path: KeyPath, message: str) -> None:
         self.problems.append(
-            PolicyError(message, file=self.name, line=_line(self.located, path), path=dotted(path))
+            PolicyError(
+                message, file=self.name, line=nearest_line(self.located, path), path=dotted(path)
+            )
         )
 
     def party(self, path: KeyPath, value: str) -> None:
