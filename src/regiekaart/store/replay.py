@@ -130,6 +130,13 @@ def _wrong_column(stored: Snapshot, rows: Sequence[StoredEvent], columns: Mappin
     return ""
 
 
+class _Stop(Exception):
+    """Replay ends here: the report says why (a break, or a card nobody has)."""
+
+    def __init__(self, report: ChainReport) -> None:
+        self.report = report
+
+
 def _replayed(
     report: ChainReport,
     rows: Sequence[StoredEvent],
@@ -137,57 +144,69 @@ def _replayed(
     cards: Cards,
     closed: object,
 ) -> ChainReport:
-    case_id = report.case_id
-
-    def broken(seq: int, detail: str) -> ChainReport:
-        return evolve(report, broken=AuditChainBroken(case_id, seq, detail))
-
     clock = _Clock()
     case: Case | None = None
-    for row in rows:
-        policy = cards.get(row.policy_digest)
-        if policy is None and row.state_digest is not None:
-            # Since schema version 3 the store keeps every card it decides under, and
-            # cards are never deleted: a missing one was taken away.
-            return broken(
+    try:
+        for row in rows:
+            case = _replay_row(report, row, case, cards, clock)
+    except _Stop as stop:
+        return stop.report
+    assert case is not None
+    if case.state != stored.state:
+        found = "; ".join(differences(stored.state, case.state))
+        return _broken(report, report.events, f"forged snapshot: {found}")
+    if case.closed != bool(closed):
+        return _broken(report, report.events, "altered: the case row's closed column disagrees")
+    return evolve(report, replayed=True)
+
+
+def _broken(report: ChainReport, seq: int, detail: str) -> ChainReport:
+    return evolve(report, broken=AuditChainBroken(report.case_id, seq, detail))
+
+
+def _replay_row(
+    report: ChainReport, row: StoredEvent, case: Case | None, cards: Cards, clock: _Clock
+) -> Case:
+    """The case after replaying ``row``; :class:`_Stop` when it does not replay."""
+    policy = cards.get(row.policy_digest)
+    if policy is None and row.state_digest is not None:
+        # Since schema version 3 the store keeps every card it decides under, and cards
+        # are never deleted: a missing one was taken away.
+        raise _Stop(
+            _broken(
+                report,
                 row.seq,
                 f"the card {row.policy_digest} it was decided under is missing from the store",
             )
-        if policy is None:
-            return evolve(
+        )
+    if policy is None:
+        raise _Stop(
+            evolve(
                 report,
                 unreplayed=f"event {row.seq} was decided under card {row.policy_digest}, "
                 "which the store does not hold; pass that card to replay it",
             )
-        try:
-            event = row.event()
-        except CorruptRecord as exc:
-            return broken(row.seq, exc.detail)
-        clock.at = event.at
-        try:
-            with replaying():
-                case, got = _step(case, policy, case_id, event, clock)
-        except (CommandRefused, SnapshotMismatch) as exc:
-            return broken(
-                row.seq, f"its command is refused under card {row.policy_digest}: {exc}"
-            )
-        except RegiekaartError as exc:  # an id no case could have been opened with
-            return broken(row.seq, f"the case cannot be replayed: {exc}")
-        if got != event:
-            return broken(
-                row.seq,
-                f"not what its command gives under card {row.policy_digest} "
-                f"({_field(got, event)})",
-            )
-        if row.state_digest is not None and row.state_digest != state_digest(case.state):
-            return broken(row.seq, "the state it names is not the state its command gives")
-    assert case is not None
-    if case.state != stored.state:
-        found = "; ".join(differences(stored.state, case.state))
-        return broken(report.events, f"forged snapshot: {found}")
-    if case.closed != bool(closed):
-        return broken(report.events, "altered: the case row's closed column disagrees")
-    return evolve(report, replayed=True)
+        )
+    try:
+        event = row.event()
+    except CorruptRecord as exc:
+        raise _Stop(_broken(report, row.seq, exc.detail)) from None
+    clock.at = event.at
+    try:
+        with replaying():
+            case, got = _step(case, policy, report.case_id, event, clock)
+    except (CommandRefused, SnapshotMismatch) as exc:
+        said = f"its command is refused under card {row.policy_digest}: {exc}"
+        raise _Stop(_broken(report, row.seq, said)) from None
+    except RegiekaartError as exc:  # an id no case could have been opened with
+        raise _Stop(_broken(report, row.seq, f"the case cannot be replayed: {exc}")) from None
+    if got != event:
+        said = f"not what its command gives under card {row.policy_digest} ({_field(got, event)})"
+        raise _Stop(_broken(report, row.seq, said))
+    if row.state_digest is not None and row.state_digest != state_digest(case.state):
+        said = "the state it names is not the state its command gives"
+        raise _Stop(_broken(report, row.seq, said))
+    return case
 
 
 def _step(
