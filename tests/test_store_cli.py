@@ -202,6 +202,40 @@ def test_an_unknown_store_url_is_named(tmp_path: Path) -> None:
     assert "not a store URL" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "verify"),
+        ("audit", "verify", "--case", "gezin-7"),
+        ("case", "list"),
+        ("case", "show", "gezin-7"),
+        ("case", "history", "gezin-7"),
+        ("case", "send", "gezin-7", ESCALATE, "--policy", str(UNIVERSEEL)),
+    ],
+    ids=["verify", "verify-case", "list", "show", "history", "send"],
+)
+def test_a_mistyped_path_is_no_store_and_creates_none(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Only ``case new`` makes a store; an audit of a typo does not pass as "0 cases"."""
+    typo = tmp_path / "typo.db"
+    result = runner.invoke(app, [*args, "--db", f"sqlite:///{typo}"])
+    assert result.exit_code == 4, result.output
+    assert f"no store at {typo}" in " ".join(result.stderr.split())
+    assert "0 cases" not in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_case_new_creates_the_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = runner.invoke(
+        app,
+        ["case", "new", "gezin-7", "--actor", "wijkteam", "--db", url, "--policy", str(UNIVERSEEL)],
+    )
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["audit", "verify", "--db", url]).exit_code == 0
+
+
 # -- audit verify against rows changed by hand --------------------------------------------
 
 

@@ -8,7 +8,8 @@ needs to learn one format, not a second one made of options.
 
 Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input
 (a policy or a command that cannot be read); 3 a concurrency conflict that retrying did
-not resolve; 4 any other store error.
+not resolve; 4 any other store error, a store that is not there among them (only ``case
+new`` creates one).
 
 Everything shown comes from a store someone else may have written to, so no stored
 value reaches the terminal raw: tables and messages show control and format characters
@@ -152,10 +153,14 @@ def _json_text(document: str) -> str:
 
 
 @contextmanager
-def _store(url: str) -> Iterator[CaseStore]:
-    """The store, with every store error turned into a message and an exit code."""
+def _store(url: str, *, create: bool = False) -> Iterator[CaseStore]:
+    """The store, with every store error turned into a message and an exit code.
+
+    Only ``case new`` creates a store (``create=True``); every other command refuses a
+    store that is not there, so a mistyped path is an error, not an empty store.
+    """
     try:
-        with open_store(url) as store:
+        with open_store(url, create=create) as store:
             yield store
     except ConcurrencyConflict as exc:
         _fail(EXIT_CONFLICT, f"conflict: {exc}")
@@ -216,7 +221,7 @@ def new(
         _refused(refusal, as_json)
     except (InvalidIdentifier, InvalidText) as exc:
         _fail(EXIT_INPUT, str(exc))
-    with _store(db) as store:
+    with _store(db, create=True) as store:
         store.create(case)
         info = store.info(case_id)
         state = store.state(case_id)

@@ -103,12 +103,16 @@ def _psycopg() -> Any:
 
 
 class PostgresStore(IdChecks, SQLStore):
-    """A case store in a PostgreSQL database, given by a libpq URL or conninfo string."""
+    """A case store in a PostgreSQL database, given by a libpq URL or conninfo string.
+
+    With ``create=False`` a database (or ``search_path`` schema) without the store's
+    tables is refused rather than given them.
+    """
 
     backend = "postgres"
     _lock_clause = " FOR UPDATE"
 
-    def __init__(self, conninfo: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, conninfo: str, *, connect_timeout: int = 10, create: bool = True) -> None:
         pg = _psycopg()
         if "://" in conninfo:
             check_postgres_url(conninfo)
@@ -127,6 +131,8 @@ class PostgresStore(IdChecks, SQLStore):
             ) from None
         try:
             self._db.execute("SET TIME ZONE 'UTC'")
+            if not create and self.schema_version() == 0:
+                raise StoreError(f"no store at {self.url}: its database holds no store tables")
             self._migrate()
         except pg.Error as exc:
             self._db.close()

@@ -145,8 +145,13 @@ def _refuse(problem: str, encode: str) -> None:
     )
 
 
-def open_store(url: str) -> CaseStore:
-    """The store ``url`` names, with its schema created or migrated."""
+def open_store(url: str, *, create: bool = True) -> CaseStore:
+    """The store ``url`` names, with its schema created or migrated.
+
+    With ``create=False`` a store that does not exist yet (a SQLite file not there, a
+    database without the store's tables) is refused instead of created empty: a
+    mistyped path then fails rather than showing an empty store, or an audit of nothing.
+    """
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise StoreError(NOT_A_STORE_URL)
@@ -159,12 +164,12 @@ def open_store(url: str) -> CaseStore:
             )
         from .sqlite import SQLiteStore
 
-        return SQLiteStore(rest[1:])
+        return SQLiteStore(rest[1:], create=create)
     if scheme in ("postgresql", "postgres"):
         check_postgres_url(url)
         from .postgres import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, create=create)
     named = f" {scheme!r}" if _SCHEME.fullmatch(scheme) else ""
     raise StoreError(
         f"unknown store URL scheme{named} (the URL is not shown: it may hold a password);"
