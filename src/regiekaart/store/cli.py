@@ -6,10 +6,10 @@ would call and only formats the result, as rich tables for a person or, with
 JSON a host gets from :func:`~regiekaart.commands.unstructure_command`, so a script
 needs to learn one format, not a second one made of options.
 
-Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input
-(a policy or a command that cannot be read); 3 a concurrency conflict that retrying did
-not resolve; 4 any other store error, a store that is not there among them (only ``case
-new`` creates one).
+Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input (a
+policy or a command that cannot be read, a case id no case can have); 3 a concurrency
+conflict that retrying did not resolve; 4 any other store error, a store that is not there
+among them (only ``case new`` creates one).
 
 Everything shown comes from a store someone else may have written to, so no stored
 value reaches the terminal raw: tables and messages show control and format characters
@@ -46,6 +46,7 @@ from ..errors import (
     SnapshotMismatch,
     StoreError,
 )
+from ..ids import check_id
 from ..loader import load_policy
 from ..policy import Policy
 from ..records import CaseState, Event, unstructure
@@ -172,6 +173,16 @@ def _store(url: str, *, create: bool = False) -> Iterator[CaseStore]:
         _fail(EXIT_INPUT, str(exc))
 
 
+def _case_id(case_id: str) -> str:
+    """The case id argument, refused as bad input (exit 2, shown escaped) before any
+    store is opened when no case could have it: an invalid byte from argv, a control
+    character, an empty id."""
+    try:
+        return check_id("case", case_id)
+    except InvalidIdentifier as exc:
+        _fail(EXIT_INPUT, str(exc))
+
+
 def _policy(path: Path, dirs: Sequence[Path] | None = None) -> Policy:
     try:
         return load_policy(path, search_path=search_path(dirs))
@@ -268,6 +279,7 @@ def send(
     path: SearchPathOption = None,
 ) -> None:
     """Apply a command (or a batch) to a stored case and commit it, or say why not."""
+    _case_id(case_id)
     commands = _read_commands(command)
     policy = _policy(policy_path, path)
     with _store(db) as store:
@@ -333,6 +345,7 @@ def _events_table(title: str, events: Sequence[Event]) -> Table:
 @case_app.command("show")
 def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
     """The case's phase, configuration and role holders, facts and open obligations."""
+    _case_id(case_id)
     with _store(db) as store:
         info = store.info(case_id)
         state = store.state(case_id)
@@ -427,6 +440,7 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
 @case_app.command("history")
 def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
     """The audit trail: who decided what, on which rule and criteria, when, and why."""
+    _case_id(case_id)
     with _store(db) as store:
         rows = store.history(case_id)
         events = [row.event() for row in rows]
@@ -519,6 +533,8 @@ def verify(
 ) -> None:
     """Check every case: its hash chain, its snapshot against the chain, and a replay of
     its events under the cards they were decided under; name the first break of each."""
+    if case is not None:
+        _case_id(case)
     cards = [_policy(path) for path in policy_paths or ()]
     started = time.monotonic()
     with _store(db) as store:
