@@ -115,9 +115,17 @@ def test_a_case_is_opened_commanded_shown_listed_and_its_history_read(db: Backen
     assert "members=kind-1:jeugd" in out
     assert "hash chain verified" in out
     code, out, _ = case_cli(db, "history", "gezin-7", "--json")
+    assert code == 0
     trail = json.loads(out)
-    assert [e["seq"] for e in trail] == [1, 2]
-    assert trail[1]["prev_hash"] == trail[0]["hash"]
+    assert trail["case"] == "gezin-7"
+    assert [e["seq"] for e in trail["events"]] == [1, 2]
+    assert trail["events"][1]["prev_hash"] == trail["events"][0]["hash"]
+    assert trail["chain"] == {
+        "ok": True,
+        "broken_at": None,
+        "detail": None,
+        "head_hash": trail["events"][1]["hash"],
+    }
 
 
 def test_a_batch_is_applied_whole_or_not_at_all(db: Backend) -> None:
@@ -387,12 +395,18 @@ def test_audit_verify_names_the_first_broken_link_of_each_case(name: str, tmp_pa
         assert code == 4
         assert "not the state the chain's last event produced" in " ".join(err.split())
 
-        code, out, _ = case_cli(db, "history", "altered")  # the trail can still be read
-        assert code == 0
+        code, out, _ = case_cli(db, "history", "altered")  # the trail can still be read,
+        assert code == 1  # but a script learns that it is broken
         assert "forged" in out
         assert "hash chain BROKEN: case altered: audit chain broken at event 3" in " ".join(
             out.split()
         )
+        code, out, _ = case_cli(db, "history", "altered", "--json")
+        assert code == 1
+        chain = json.loads(out)["chain"]
+        assert (chain["ok"], chain["broken_at"]) == (False, 3)
+        assert chain["detail"]
+        assert "forged" in json.dumps(json.loads(out)["events"])
 
 
 def test_the_console_script_keeps_logs_off_stdout(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ would call and only formats the result, as rich tables for a person or, with
 JSON a host gets from :func:`~regiekaart.commands.unstructure_command`, so a script
 needs to learn one format, not a second one made of options.
 
-Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input (a
-policy or a command that cannot be read, a case id no case can have); 3 a concurrency
-conflict that retrying did not resolve; 4 any other store error, a store that is not there
-among them (only ``case new`` creates one).
+Exit codes: 0 done; 1 a command was refused or an audit chain is broken (``audit verify``,
+``case history``); 2 bad input (a policy or a command that cannot be read, a case id no
+case can have); 3 a concurrency conflict that retrying did not resolve; 4 any other store
+error, a store that is not there among them (only ``case new`` creates one).
 
 Everything shown comes from a store someone else may have written to, so no stored
 value reaches the terminal raw: tables and messages show control and format characters
@@ -439,7 +439,10 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
 
 @case_app.command("history")
 def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
-    """The audit trail: who decided what, on which rule and criteria, when, and why."""
+    """The audit trail: who decided what, on which rule and criteria, when, and why.
+
+    The trail is shown even when its hash chain is broken (to find what was changed),
+    but then the exit code is 1, as for ``audit verify``."""
     _case_id(case_id)
     with _store(db) as store:
         rows = store.history(case_id)
@@ -447,22 +450,34 @@ def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
         report = store.verify(case_id)[0]
     if as_json:
         _print_json(
-            [
-                {
-                    **row.body,
-                    "policy_digest": row.policy_digest,
-                    "prev_hash": row.prev_hash,
-                    "hash": row.hash,
-                }
-                for row in rows
-            ]
+            {
+                "case": case_id,
+                "events": [
+                    {
+                        **row.body,
+                        "policy_digest": row.policy_digest,
+                        "prev_hash": row.prev_hash,
+                        "hash": row.hash,
+                    }
+                    for row in rows
+                ],
+                "chain": {
+                    "ok": report.ok,
+                    "broken_at": None if report.broken is None else report.broken.seq,
+                    "detail": None if report.broken is None else report.broken.detail,
+                    "head_hash": report.head_hash,
+                },
+            }
         )
-        return
-    _out.print(_history_table(case_id, rows, events))
-    if report.broken is None:
-        _out.print(Text(f"hash chain verified; head {printable(report.head_hash)}", style="green"))
     else:
-        _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+        _out.print(_history_table(case_id, rows, events))
+        if report.broken is None:
+            head = printable(report.head_hash)
+            _out.print(Text(f"hash chain verified; head {head}", style="green"))
+        else:
+            _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+    if report.broken is not None:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 def _history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
