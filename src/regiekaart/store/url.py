@@ -12,7 +12,7 @@ every form a person might type: a URL's ``user:password@``, query options such a
 ``password=`` and ``sslpassword=``, libpq's ``key=value`` strings, and the same in a
 URL with a mistyped or unknown scheme, or none. Where a text might not be redacted right
 (not a store URL at all, an unknown scheme, a PostgreSQL URL libpq would misread), it is
-not shown at: the message says what to change instead.
+not shown at all: the message says what to change instead.
 """
 
 from __future__ import annotations
