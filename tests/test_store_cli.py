@@ -115,9 +115,17 @@ def test_a_case_is_opened_commanded_shown_listed_and_its_history_read(db: Backen
     assert "members=kind-1:jeugd" in out
     assert "hash chain verified" in out
     code, out, _ = case_cli(db, "history", "gezin-7", "--json")
+    assert code == 0
     trail = json.loads(out)
-    assert [e["seq"] for e in trail] == [1, 2]
-    assert trail[1]["prev_hash"] == trail[0]["hash"]
+    assert trail["case"] == "gezin-7"
+    assert [e["seq"] for e in trail["events"]] == [1, 2]
+    assert trail["events"][1]["prev_hash"] == trail["events"][0]["hash"]
+    assert trail["chain"] == {
+        "ok": True,
+        "broken_at": None,
+        "detail": None,
+        "head_hash": trail["events"][1]["hash"],
+    }
 
 
 def test_a_batch_is_applied_whole_or_not_at_all(db: Backend) -> None:
@@ -200,6 +208,40 @@ def test_an_unknown_store_url_is_named(tmp_path: Path) -> None:
     result = runner.invoke(app, ["case", "list", "--db", "cases.db"])
     assert result.exit_code == 4
     assert "not a store URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("audit", "verify"),
+        ("audit", "verify", "--case", "gezin-7"),
+        ("case", "list"),
+        ("case", "show", "gezin-7"),
+        ("case", "history", "gezin-7"),
+        ("case", "send", "gezin-7", ESCALATE, "--policy", str(UNIVERSEEL)),
+    ],
+    ids=["verify", "verify-case", "list", "show", "history", "send"],
+)
+def test_a_mistyped_path_is_no_store_and_creates_none(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Only ``case new`` makes a store; an audit of a typo does not pass as "0 cases"."""
+    typo = tmp_path / "typo.db"
+    result = runner.invoke(app, [*args, "--db", f"sqlite:///{typo}"])
+    assert result.exit_code == 4, result.output
+    assert f"no store at {typo}" in " ".join(result.stderr.split())
+    assert "0 cases" not in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_case_new_creates_the_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = runner.invoke(
+        app,
+        ["case", "new", "gezin-7", "--actor", "wijkteam", "--db", url, "--policy", str(UNIVERSEEL)],
+    )
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["audit", "verify", "--db", url]).exit_code == 0
 
 
 # -- audit verify against rows changed by hand --------------------------------------------
@@ -354,12 +396,18 @@ def test_audit_verify_names_the_first_broken_link_of_each_case(name: str, tmp_pa
         assert code == 4
         assert "not the state the chain's last event produced" in " ".join(err.split())
 
-        code, out, _ = case_cli(db, "history", "altered")  # the trail can still be read
-        assert code == 0
+        code, out, _ = case_cli(db, "history", "altered")  # the trail can still be read,
+        assert code == 1  # but a script learns that it is broken
         assert "forged" in out
         assert "hash chain BROKEN: case altered: audit chain broken at event 3" in " ".join(
             out.split()
         )
+        code, out, _ = case_cli(db, "history", "altered", "--json")
+        assert code == 1
+        chain = json.loads(out)["chain"]
+        assert (chain["ok"], chain["broken_at"]) == (False, 3)
+        assert chain["detail"]
+        assert "forged" in json.dumps(json.loads(out)["events"])
 
 
 def test_the_console_script_keeps_logs_off_stdout(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, poli
 FORGED = "gezin-9\x1b[2K\r\u202egezin-1  1  ok [bold red]x[/]\x9b"
 """Erase the line, return to its start, reverse what follows, fake a row, try markup."""
 SHOWN = "gezin-9\\x1b[2K\\r\\u202egezin-1  1  ok [bold red]x[/]\\x9b"
+ESCALATE = '{"type": "escalate", "actor": "wijkteam", "to": "fase2", "criteria": ["hulpbehoefte"]}'
 
 runner = CliRunner(env={"COLUMNS": "400", "NO_COLOR": "1", "TERM": "dumb"})
 
@@ -99,14 +100,33 @@ def test_a_forged_id_in_audit_verify_is_shown_escaped_and_forges_no_line(db: Bac
     assert "1 case, 1 broken" in out
 
 
-def test_a_forged_id_in_case_list_show_and_history_is_shown_escaped(db: Backend) -> None:
-    forge(db, FORGED, reason="eerste regel\n\u202etweede [bold]regel[/]")
-    for args in (("case", "list"), ("case", "show", FORGED), ("case", "history", FORGED)):
+def test_a_forged_id_in_case_list_is_shown_escaped(db: Backend) -> None:
+    forge(db, FORGED)
+    code, out, err = cli("case", "list", "--db", db.url)
+    assert code == 0, (out, err)
+    assert_nothing_raw(out + err)
+    assert SHOWN in out
+
+
+def test_a_forged_reason_in_case_show_and_history_is_shown_escaped(db: Backend) -> None:
+    forge(db, "gezin-9", reason="eerste regel\n\u202etweede [bold]regel[/]")
+    for args in (("case", "show", "gezin-9"), ("case", "history", "gezin-9")):
         code, out, err = cli(*args, "--db", db.url)
         assert code == 0, (args, out, err)
         assert_nothing_raw(out + err)
-        assert SHOWN in out, args
+        assert "gezin-9" in out, args
     assert "\\u202etweede [bold]regel[/]" in out, "a reason keeps its lines, not its controls"
+
+
+@pytest.mark.parametrize("command", ["show", "history"])
+def test_a_forged_id_given_on_the_command_line_is_bad_input(db: Backend, command: str) -> None:
+    """No case can have that id: it is refused before the store is read, shown escaped."""
+    forge(db, FORGED)
+    code, out, err = cli("case", command, FORGED, "--db", db.url)
+    assert code == 2, (out, err)
+    assert_nothing_raw(out + err)
+    assert "case id 'gezin-9\\x1b[2K\\r\\u202e" in err
+    assert "a control character" in " ".join(err.split())
 
 
 def test_a_forged_id_in_json_output_is_escaped_and_still_reads_back(db: Backend) -> None:
@@ -117,21 +137,32 @@ def test_a_forged_id_in_json_output_is_escaped_and_still_reads_back(db: Backend)
     assert json.loads(out)[0]["case"] == FORGED
 
 
-def test_a_refusal_naming_an_unknown_forged_id_is_escaped(db: Backend) -> None:
+def test_an_unknown_id_is_named_escaped(db: Backend) -> None:
     with open_store(db.url):
         pass
-    code, out, err = cli("case", "show", FORGED, "--db", db.url)
+    code, _, err = cli("case", "show", "gezin-[bold]9[/]", "--db", db.url)
     assert code == 4
-    assert_nothing_raw(out + err)
-    assert SHOWN in err.replace("\n", "")
+    assert "case gezin-[bold]9[/]: no such case" in " ".join(err.split())
 
 
-def test_an_id_with_an_invalid_byte_is_a_store_error_not_a_crash(db: Backend) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "show", "gezin-\udcff"),
+        ("case", "history", "gezin-\udcff"),
+        ("case", "send", "gezin-\udcff", ESCALATE, "--policy", str(UNIVERSEEL)),
+        ("audit", "verify", "--case", "gezin-\udcff"),
+    ],
+    ids=["show", "history", "send", "verify"],
+)
+def test_an_id_with_an_invalid_byte_is_bad_input(db: Backend, args: tuple[str, ...]) -> None:
+    """A byte that is not UTF-8 in argv arrives as a lone surrogate: exit 2, as for
+    ``case new``, not a store error."""
     with open_store(db.url):
         pass
-    code, out, err = cli("case", "show", "gezin-\udcff", "--db", db.url)
-    assert code == 4, out + err
-    assert "invalid byte" in err
+    code, out, err = cli(*args, "--db", db.url)
+    assert code == 2, out + err
+    assert "case id 'gezin-\\udcff': contains \\udcff (a lone surrogate)" in " ".join(err.split())
 
 
 def test_case_new_refuses_an_id_it_cannot_show(db: Backend) -> None:

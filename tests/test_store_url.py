@@ -14,11 +14,13 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from regiekaart import StoreError
+from regiekaart.cli import app
 from regiekaart.store import open_store
 from regiekaart.store.postgres import PostgresStore, describe
-from regiekaart.store.url import redact
+from regiekaart.store.url import check_postgres_url, redact
 from store_support import pg_base_url, quiet_logs
 
 CLOSED = "127.0.0.1:1"
@@ -46,6 +48,10 @@ def _quiet() -> None:
         ("host=h password = pw-secret", "host=h password = ***"),
         ("host=h password='pw secret \\' x' user=u", "host=h password=*** user=u"),
         ("host=h sslpassword=pw-secret", "host=h sslpassword=***"),
+        ("host=h password=pw-secret\\ I user=u", "host=h password=*** user=u"),
+        ("host=h password=pw-secret\\", "host=h password=***"),
+        ("postgresql://u@h/x?password=pw#secret&a=b", "postgresql://u@h/x?password=***&a=b"),
+        ("postgresql%3A//u:pw-secret@h/x", "postgresql%3A//u:***@h/x"),
         ("postgresq://u:pw-secret@h", "postgresq://u:***@h"),
         ("mysql://u:pw-secret@h/db", "mysql://u:***@h/db"),
         ("u:pw-secret@h/db", "u:***@h/db"),
@@ -66,10 +72,18 @@ def test_redact_hides_a_known_secret_wherever_it_is_quoted() -> None:
 
 TOKENS = st.from_regex(r"\APw[A-Za-z0-9]{6,16}\Z")
 SPECIAL_TOKENS = st.text(
-    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="'\\"),
-    min_size=8,
-    max_size=20,
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=8, max_size=20
 ).map(lambda s: "Pw" + s)
+"""Every printable ASCII character: spaces, ``@``, ``%``, quotes and backslashes too."""
+MARKER = "Pw"
+MARKED_TOKENS = st.lists(
+    st.tuples(st.text("abc0%", max_size=3), st.sampled_from(" @%\\/?#&=:'\"\t")),
+    min_size=1,
+    max_size=4,
+).map(lambda parts: MARKER + "".join(f"{word}{sep}{MARKER}" for word, sep in parts))
+"""Passwords whose every piece between two special characters starts with ``Pw``: a
+message that quotes any piece libpq cut out of one holds ``Pw``, which no message of its
+own or ours does."""
 
 
 def url_forms(password: str) -> list[str]:
@@ -87,6 +101,19 @@ def url_forms(password: str) -> list[str]:
         f"u:{q}@h/db",
         f"host=127.0.0.1 port=1 user=u password={dsn}",
         f"sqlite://u:{q}@h/x",
+    ]
+
+
+def raw_forms(password: str) -> list[str]:
+    """The password typed into a URL or a libpq string as it is, not encoded."""
+    return [
+        f"postgresql://u:{password}@{CLOSED}/x?connect_timeout=2",
+        f"postgresql://{CLOSED}/x?connect_timeout=2&password={password}",
+        f"postgresql://u@{CLOSED}/x?password={password}&connect_timeout=2",
+        f"postgresql%3A//u:{password}@{CLOSED}/x",
+        f"postgresql:/u:{password}@{CLOSED}/x",
+        f"password={password}",
+        f"host=127.0.0.1 port=1 user=u password={password}",
     ]
 
 
@@ -114,10 +141,75 @@ def test_no_message_ever_holds_the_password(password: str) -> None:
         assert not leaks(password, str(exc)), (dsn, str(exc))
 
 
-def test_psycopg_quoting_a_mistyped_dsn_is_redacted() -> None:
-    exc = refusal(lambda: PostgresStore("postgresq://u:Pw-not-shown@h/x"))
-    assert "Pw-not-shown" not in str(exc)
-    assert "u:***@h" in str(exc)
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(MARKED_TOKENS)
+def test_no_message_holds_any_piece_of_a_password_typed_raw(password: str) -> None:
+    """However libpq would cut a raw password up, no piece of it reaches a message."""
+    for url in raw_forms(password):
+        for make in (
+            lambda url=url: open_store(url),
+            lambda url=url: PostgresStore(url, connect_timeout=2),
+        ):
+            exc = refusal(make)
+            assert MARKER not in str(exc), (url, str(exc))
+            assert MARKER not in repr(exc), url
+            assert exc.__cause__ is None
+
+
+def test_a_string_libpq_cannot_parse_is_not_shown() -> None:
+    """libpq's parse errors quote the text around the fault: none of it is passed on."""
+    for dsn in ("postgresq://u:Pw-not-shown@h/x", "host=h password=Pw-not shown'"):
+        exc = refusal(lambda dsn=dsn: PostgresStore(dsn))
+        assert "Pw-not" not in str(exc)
+        assert "shown" not in str(exc).replace("not shown", "")
+        assert "libpq cannot read the PostgreSQL connection string" in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://u:S3CRET t@127.0.0.1:1/x", "white space in its user name or password"),
+        ("postgresql://u:S3C@RETq@127.0.0.1:1/x", "more than one '@'"),
+        ("postgresql://u:S3CRET%zzj@127.0.0.1:1/x", "'%' in its user name or password"),
+        ("postgresql://u:S3CRET%00@127.0.0.1:1/x", "%00"),
+        ("postgresql://u:S3C/RETq@127.0.0.1:1/x", "a '/', '?' or '#' before its '@'"),
+        ("postgresql://u:S3C?RETq@127.0.0.1:1/x", "a '/', '?' or '#' before its '@'"),
+        ("postgresql://127.0.0.1:1/x?password=S3CRET m", "white space in its option password"),
+        ("postgresql://127.0.0.1:1/x?password=S3C@RET", "'@' elsewhere as %40"),
+        ("postgresql://h?password=S3C@RET", "'?' or '#' before its '@'"),
+        ("postgresql://u@h?password=S3C@RET", "more than one '@'"),
+        ("postgresql://127.0.0.1:1/x?password=S3C=RET", "second '=' in its option password"),
+        ("postgresql://127.0.0.1:1/x?S3CRET", "an option without '='"),
+        ("postgresql://127.0.0.1:1/x?S3C RET=1", "white space in an option name"),
+        ("postgresql%3A//u:S3CRETz@127.0.0.1/x", "not a store URL (not shown"),
+        ("password=S3CRET\\ I", "not a store URL (not shown"),
+        ("S3CRET", "not a store URL (not shown"),
+        ("mysql://u:S3C RET@h/x", "unknown store URL scheme 'mysql'"),
+        ("sqlite://u:S3CRET@h/x", "a SQLite URL is sqlite:///"),
+    ],
+)
+def test_a_url_libpq_would_misread_is_refused_unseen(url: str, said: str) -> None:
+    """Each of these once put part of the password into ``case list``'s message."""
+    result = CliRunner().invoke(app, ["case", "list", "--db", url])
+    assert result.exit_code == 4, result.output
+    message = " ".join(result.stderr.split())
+    assert said in message
+    assert "S3C" not in message
+    assert "RET" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p%40s%2Fs%20w%25@h:5432/db?sslmode=require&connect_timeout=2",
+        "postgresql:///db?host=/run/postgresql&options=-csearch_path%3Dregiekaart",
+        "postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write",
+        "postgresql://[::1]:5432/db",
+        "postgresql://u:p!a$s&s'()*+,;=~@h/db",
+    ],
+)
+def test_a_url_libpq_reads_as_meant_passes_the_check(url: str) -> None:
+    check_postgres_url(url)
 
 
 def test_an_open_store_names_itself_without_its_password() -> None:

@@ -6,9 +6,10 @@ would call and only formats the result, as rich tables for a person or, with
 JSON a host gets from :func:`~regiekaart.commands.unstructure_command`, so a script
 needs to learn one format, not a second one made of options.
 
-Exit codes: 0 done; 1 a command was refused or an audit chain is broken; 2 bad input
-(a policy or a command that cannot be read); 3 a concurrency conflict that retrying did
-not resolve; 4 any other store error.
+Exit codes: 0 done; 1 a command was refused or an audit chain is broken (``audit verify``,
+``case history``); 2 bad input (a policy or a command that cannot be read, a case id no
+case can have); 3 a concurrency conflict that retrying did not resolve; 4 any other store
+error, a store that is not there among them (only ``case new`` creates one).
 
 Everything shown comes from a store someone else may have written to, so no stored
 value reaches the terminal raw: tables and messages show control and format characters
@@ -45,6 +46,7 @@ from ..errors import (
     SnapshotMismatch,
     StoreError,
 )
+from ..ids import check_id
 from ..loader import load_policy
 from ..policy import Policy
 from ..records import CaseState, Event, unstructure
@@ -152,10 +154,14 @@ def _json_text(document: str) -> str:
 
 
 @contextmanager
-def _store(url: str) -> Iterator[CaseStore]:
-    """The store, with every store error turned into a message and an exit code."""
+def _store(url: str, *, create: bool = False) -> Iterator[CaseStore]:
+    """The store, with every store error turned into a message and an exit code.
+
+    Only ``case new`` creates a store (``create=True``); every other command refuses a
+    store that is not there, so a mistyped path is an error, not an empty store.
+    """
     try:
-        with open_store(url) as store:
+        with open_store(url, create=create) as store:
             yield store
     except ConcurrencyConflict as exc:
         _fail(EXIT_CONFLICT, f"conflict: {exc}")
@@ -164,6 +170,16 @@ def _store(url: str) -> Iterator[CaseStore]:
     except StoreError as exc:
         _fail(EXIT_STORE, f"store error: {exc}")
     except (InvalidIdentifier, InvalidText) as exc:
+        _fail(EXIT_INPUT, str(exc))
+
+
+def _case_id(case_id: str) -> str:
+    """The case id argument, refused as bad input (exit 2, shown escaped) before any
+    store is opened when no case could have it: an invalid byte from argv, a control
+    character, an empty id."""
+    try:
+        return check_id("case", case_id)
+    except InvalidIdentifier as exc:
         _fail(EXIT_INPUT, str(exc))
 
 
@@ -216,7 +232,7 @@ def new(
         _refused(refusal, as_json)
     except (InvalidIdentifier, InvalidText) as exc:
         _fail(EXIT_INPUT, str(exc))
-    with _store(db) as store:
+    with _store(db, create=True) as store:
         store.create(case)
         info = store.info(case_id)
         state = store.state(case_id)
@@ -263,6 +279,7 @@ def send(
     path: SearchPathOption = None,
 ) -> None:
     """Apply a command (or a batch) to a stored case and commit it, or say why not."""
+    _case_id(case_id)
     commands = _read_commands(command)
     policy = _policy(policy_path, path)
     with _store(db) as store:
@@ -328,6 +345,7 @@ def _events_table(title: str, events: Sequence[Event]) -> Table:
 @case_app.command("show")
 def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
     """The case's phase, configuration and role holders, facts and open obligations."""
+    _case_id(case_id)
     with _store(db) as store:
         info = store.info(case_id)
         state = store.state(case_id)
@@ -421,29 +439,45 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
 
 @case_app.command("history")
 def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
-    """The audit trail: who decided what, on which rule and criteria, when, and why."""
+    """The audit trail: who decided what, on which rule and criteria, when, and why.
+
+    The trail is shown even when its hash chain is broken (to find what was changed),
+    but then the exit code is 1, as for ``audit verify``."""
+    _case_id(case_id)
     with _store(db) as store:
         rows = store.history(case_id)
         events = [row.event() for row in rows]
         report = store.verify(case_id)[0]
     if as_json:
         _print_json(
-            [
-                {
-                    **row.body,
-                    "policy_digest": row.policy_digest,
-                    "prev_hash": row.prev_hash,
-                    "hash": row.hash,
-                }
-                for row in rows
-            ]
+            {
+                "case": case_id,
+                "events": [
+                    {
+                        **row.body,
+                        "policy_digest": row.policy_digest,
+                        "prev_hash": row.prev_hash,
+                        "hash": row.hash,
+                    }
+                    for row in rows
+                ],
+                "chain": {
+                    "ok": report.ok,
+                    "broken_at": None if report.broken is None else report.broken.seq,
+                    "detail": None if report.broken is None else report.broken.detail,
+                    "head_hash": report.head_hash,
+                },
+            }
         )
-        return
-    _out.print(_history_table(case_id, rows, events))
-    if report.broken is None:
-        _out.print(Text(f"hash chain verified; head {printable(report.head_hash)}", style="green"))
     else:
-        _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+        _out.print(_history_table(case_id, rows, events))
+        if report.broken is None:
+            head = printable(report.head_hash)
+            _out.print(Text(f"hash chain verified; head {head}", style="green"))
+        else:
+            _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+    if report.broken is not None:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 def _history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
@@ -514,6 +548,8 @@ def verify(
 ) -> None:
     """Check every case: its hash chain, its snapshot against the chain, and a replay of
     its events under the cards they were decided under; name the first break of each."""
+    if case is not None:
+        _case_id(case)
     cards = [_policy(path) for path in policy_paths or ()]
     started = time.monotonic()
     with _store(db) as store:

@@ -9,7 +9,7 @@ then sees the version that one wrote, so it gets a
 
 The tables live in the first schema of the connection's ``search_path``; a host that
 shares a database gives the store its own schema with the libpq option
-``options=-csearch_path=NAME`` in the URL.
+``options=-csearch_path%3DNAME`` in the URL (libpq refuses a second raw ``=``).
 
 The session runs in UTC, so a time reads back as the instant that was written, in the
 same zone SQLite gives it. A database error is reported by its class and SQLSTATE,
@@ -36,7 +36,7 @@ from ._boundary import (
     time_out,
 )
 from ._sql import Cursor, SQLStore
-from .url import redact
+from .url import check_postgres_url, redact
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,14 +54,27 @@ _TEXT_KEPT = ("IntegrityError", "OperationalError")
 which quote the key, are still left out."""
 
 
-def _secrets(conninfo: str) -> tuple[str, ...]:
-    """The passwords in ``conninfo`` as libpq reads them, to hide wherever they appear."""
-    try:
-        from psycopg.conninfo import conninfo_to_dict
+def _parse(conninfo: str) -> dict[str, Any]:
+    """``conninfo`` as libpq reads it; a string it cannot read is refused unseen.
 
-        options = conninfo_to_dict(conninfo)
-    except Exception:  # a string libpq cannot parse is hidden by the patterns alone
-        return ()
+    libpq's parse errors quote the text they stumbled on (``unexpected spaces found in
+    "pass word"``), which is as likely a password as not, so only what to check is said.
+    """
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return dict(conninfo_to_dict(conninfo))
+    except Exception as exc:
+        raise StoreError(
+            f"libpq cannot read the PostgreSQL connection string ({type(exc).__name__};"
+            " not shown: it may hold a password): percent-encode a space, '@', '/', '%'"
+            " in a URL's user name, password or option values, quote a libpq key=value"
+            " value that holds a space"
+        ) from None
+
+
+def _secrets(options: dict[str, Any]) -> tuple[str, ...]:
+    """The passwords in the parsed options, to hide wherever a message quotes them."""
     return tuple(str(options[key]) for key in _SECRET_OPTIONS if options.get(key))
 
 
@@ -90,14 +103,20 @@ def _psycopg() -> Any:
 
 
 class PostgresStore(IdChecks, SQLStore):
-    """A case store in a PostgreSQL database, given by a libpq URL or conninfo string."""
+    """A case store in a PostgreSQL database, given by a libpq URL or conninfo string.
+
+    With ``create=False`` a database (or ``search_path`` schema) without the store's
+    tables is refused rather than given them.
+    """
 
     backend = "postgres"
     _lock_clause = " FOR UPDATE"
 
-    def __init__(self, conninfo: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, conninfo: str, *, connect_timeout: int = 10, create: bool = True) -> None:
         pg = _psycopg()
-        self._secrets = _secrets(conninfo)
+        if "://" in conninfo:
+            check_postgres_url(conninfo)
+        self._secrets = _secrets(_parse(conninfo))
         self.url = redact(conninfo, self._secrets)
         self._errors = pg.errors
         self._jsonb = pg.types.json.Jsonb
@@ -112,6 +131,8 @@ class PostgresStore(IdChecks, SQLStore):
             ) from None
         try:
             self._db.execute("SET TIME ZONE 'UTC'")
+            if not create and self.schema_version() == 0:
+                raise StoreError(f"no store at {self.url}: its database holds no store tables")
             self._migrate()
         except pg.Error as exc:
             self._db.close()

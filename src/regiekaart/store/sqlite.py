@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 
@@ -77,28 +78,49 @@ def _create_private(path: str) -> None:
 
 
 class SQLiteStore(IdChecks, SQLStore):
-    """A case store in a SQLite file (``":memory:"`` for a throw-away one)."""
+    """A case store in a SQLite file (``":memory:"`` for a throw-away one).
+
+    With ``create=False`` a file that is not there, or holds no store, is refused
+    ("no store at PATH") and nothing is created: only a host that means to start a store
+    should make one, not a mistyped path.
+    """
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, create: bool = True) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         with _private_umask():
-            if self.path != MEMORY:
+            if self.path != MEMORY and create:
                 _create_private(self.path)
-            self._open(timeout)
+            self._open(timeout, create=create)
         _log.debug("store.opened", backend=self.backend)
 
-    def _open(self, timeout: float) -> None:
+    def _connect(self, timeout: float, *, create: bool) -> sqlite3.Connection:
+        if create or self.path == MEMORY:
+            return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        # mode=rw opens an existing file only: no check-then-create race with a typo.
+        uri = f"file:{quote(os.path.abspath(self.path))}?mode=rw"
         try:
-            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            return sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
+        except sqlite3.Error:
+            if not os.path.lexists(self.path):
+                raise StoreError(self._missing()) from None
+            raise
+
+    def _missing(self, why: str = "") -> str:
+        return f"no store at {printable(self.path)}{why} (regiekaart case new makes one)"
+
+    def _open(self, timeout: float, *, create: bool) -> None:
+        try:
+            self._db = self._connect(timeout, create=create)
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot open the SQLite store {printable(self.path)}: {exc}"
             ) from None
         try:
-            self._check_schema()
+            if self._check_schema() == 0 and not create and self.path != MEMORY:
+                raise StoreError(self._missing(": the file holds no store tables"))
             self._enter_wal(timeout)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
