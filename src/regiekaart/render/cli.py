@@ -141,7 +141,7 @@ def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]
 
 def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
     try:
-        store = open_store(url)
+        store = open_store(url, create=False)
     except StoreError as error:
         raise _fail(BAD_INPUT, str(error)) from None
     try:
