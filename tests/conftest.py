@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, load_policy
+from store_support import BACKENDS, Backend, backend
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +32,10 @@ def test_policy() -> Callable[[str], Policy]:
         return load_policy(POLICIES / f"{name}.yaml")
 
     return load
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A fresh, empty database of each backend (PostgreSQL as in ``store_support``)."""
+    with backend(request.param, tmp_path) as database:
+        yield database

@@ -41,12 +41,6 @@ def _restore_logging() -> Iterator[None]:
     structlog.configure(**saved)
 
 
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as database:
-        yield database
-
-
 def case_cli(db: Backend, *args: str) -> tuple[int, str, str]:
     """``regiekaart case ARGS --db URL`` (and ``--policy`` where the command takes one)."""
     extra = ["--db", db.url]

@@ -8,25 +8,18 @@ PostgreSQL database without the store's tables are refused, and nothing is creat
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from regiekaart import StoreError
 from regiekaart.store import SQLiteStore, open_store
-from store_support import BACKENDS, Backend, backend, new_case, quiet_logs
+from store_support import Backend, new_case, quiet_logs
 
 
 @pytest.fixture(autouse=True)
 def _quiet() -> None:
     quiet_logs()
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as database:
-        yield database
 
 
 def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path: Path) -> None:

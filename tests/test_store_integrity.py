@@ -49,12 +49,6 @@ def _quiet() -> None:
     quiet_logs()
 
 
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as database:
-        yield database
-
-
 @pytest.fixture
 def store(db: Backend) -> Iterator[CaseStore]:
     with open_store(db.url) as opened:

@@ -30,7 +30,7 @@ from regiekaart import (
 from regiekaart.explore import default_household
 from regiekaart.ids import EARLIEST, LATEST, MAX_ID_LENGTH
 from regiekaart.store import CaseStore, open_store
-from store_support import BACKENDS, Backend, backend, policy, quiet_logs
+from store_support import Backend, backend, policy, quiet_logs
 
 TO_FASE2 = Escalate(actor="wijkteam", to="fase2", criteria=("hulpbehoefte",))
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -47,12 +47,6 @@ VALID_TEXT = st.text(
 @pytest.fixture(autouse=True)
 def _quiet() -> None:
     quiet_logs()
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as database:
-        yield database
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import structlog
@@ -20,7 +19,7 @@ from regiekaart import Case, Escalate
 from regiekaart.cli import app
 from regiekaart.store import open_store
 from regiekaart.store.audit import GENESIS, link
-from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, policy, quiet_logs
+from store_support import UNIVERSEEL, Backend, new_case, policy, quiet_logs
 
 FORGED = "gezin-9\x1b[2K\r\u202egezin-1  1  ok [bold red]x[/]\x9b"
 """Erase the line, return to its start, reverse what follows, fake a row, try markup."""
@@ -36,12 +35,6 @@ def _restore_logging() -> Iterator[None]:
     saved = structlog.get_config()
     yield
     structlog.configure(**saved)
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with backend(request.param, tmp_path) as database:
-        yield database
 
 
 def forge(db: Backend, case_id: str, reason: str = "") -> None:

@@ -183,6 +183,20 @@ class Case:
         return case
 
     @classmethod
+    def reopen(
+        cls, policy: Policy, case_id: str, command: OpenCase, *, clock: Clock = system_clock
+    ) -> Case:
+        """The case ``command`` opened, as a replay opens it again from its first event."""
+        return cls.create(
+            policy,
+            case_id,
+            actor=command.actor,
+            members=command.members,
+            clock=clock,
+            reason=command.reason,
+        )
+
+    @classmethod
     def restore(
         cls,
         policy: Policy,
@@ -271,14 +285,7 @@ class Case:
         event = events[0]
         try:
             with replaying():
-                case = cls.create(
-                    policy,
-                    case_id,
-                    actor=first.actor,
-                    members=first.members,
-                    clock=clock,
-                    reason=first.reason,
-                )
+                case = cls.reopen(policy, case_id, first, clock=clock)
                 for event in events[1:]:
                     case.apply(event.command)
         except CommandRefused as refusal:

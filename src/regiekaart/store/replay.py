@@ -217,14 +217,7 @@ def _step(
     if case is None:
         if not isinstance(command, OpenCase) or event.seq != 1:
             raise SnapshotMismatch("the first event does not open the case")
-        case = Case.create(
-            policy,
-            case_id,
-            actor=command.actor,
-            members=command.members,
-            clock=clock,
-            reason=command.reason,
-        )
+        case = Case.reopen(policy, case_id, command, clock=clock)
         return case, case.events[-1]
     if case.policy.digest != policy.digest:
         last = case.events[-1].at if case.events else None
