@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import attrs
 import pytest
@@ -148,3 +149,13 @@ def test_command_json_is_taken_as_typed(text: str, field: str) -> None:
 
     with pytest.raises(PolicyError, match=f"{field} is not of its type"):
         parse_commands(text)
+
+
+def test_a_key_given_twice_in_a_huge_command_is_refused_at_once() -> None:
+    from regiekaart.commands import parse_commands
+
+    text = "{" + ",".join(f'"k{i}": 1' for i in range(40_000)) + ', "k1": 2}'
+    started = time.monotonic()
+    with pytest.raises(PolicyError, match="'k1' twice"):
+        parse_commands(text)
+    assert time.monotonic() - started < 5

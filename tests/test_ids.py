@@ -107,9 +107,7 @@ def test_every_accepted_id_prints_as_itself(value: str) -> None:
 
 @settings(derandomize=True, deadline=None)
 @given(st.text(max_size=20), INVISIBLE, st.text(max_size=20))
-def test_any_id_with_an_invisible_character_is_refused(
-    before: str, char: str, after: str
-) -> None:
+def test_any_id_with_an_invisible_character_is_refused(before: str, char: str, after: str) -> None:
     with pytest.raises(InvalidIdentifier):
         check_id("member", f"{before}{char}{after}")
 
@@ -291,3 +289,11 @@ def test_an_id_that_can_pass_for_another_is_refused(value: str, problem: str) ->
     with pytest.raises(InvalidIdentifier, match=problem):
         check_id("case", value)
     assert check_id("case", "café") == "café"
+
+
+@pytest.mark.parametrize(
+    "value", ["a\u034fb", "\u115f", "a\u3164b", "a\u2800b", "a\u00a0b", "a\u3000b", "a\ufe0fb"]
+)
+def test_an_id_with_a_character_that_shows_as_nothing_is_refused(value: str) -> None:
+    with pytest.raises(InvalidIdentifier, match="shows as nothing or as a space"):
+        check_id("case", value)

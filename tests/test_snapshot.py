@@ -96,7 +96,7 @@ FORGERIES: dict[str, tuple[Edit, str]] = {
     ),
     "a measure for a stranger": (
         _set("state.facts.measures", [{"measure": "ots", "member": "buurman"}]),
-        "buurman, who is not a member",
+        "in force for someone who is not a member",
     ),
     "a time going backwards": (
         _set("log.2.at", "2001-01-01T00:00:00+00:00"),
@@ -342,3 +342,22 @@ def test_a_snapshot_that_is_huge_or_of_another_type_is_refused_at_once(
     edit(data)
     with pytest.raises(SnapshotMismatch, match=re.escape(said)):
         Case.restore(universeel, data)
+
+
+def test_the_default_log_start_may_be_written_out(universeel: Policy) -> None:
+    data = _json(_story(universeel))
+    data["log_from"] = 1
+    assert Case.restore(universeel, data).version == 3
+
+
+def test_a_refusal_does_not_repeat_member_ids(universeel: Policy) -> None:
+    data = _json(_story(universeel))
+    data["state"]["members"] = [{"id": "BSN123456789", "group": "jeugd"}] * 2
+    with pytest.raises(SnapshotMismatch, match="occur twice") as refused:
+        Case.restore(universeel, data)
+    assert "BSN123456789" not in str(refused.value)
+    data = _json(_story(universeel))
+    data["log"][0]["command"]["members"][0]["id"] = "BSN123456789"
+    with pytest.raises(SnapshotMismatch) as refused:
+        Case.restore(universeel, data)
+    assert "BSN123456789" not in str(refused.value)

@@ -364,9 +364,7 @@ class _Ledger:
     def check(self) -> None:
         stored: list[str] = []
         for case_id in self.cases:
-            stored += [
-                row.event().command.reason for row in self.writers[0].history(case_id)[1:]
-            ]
+            stored += [row.event().command.reason for row in self.writers[0].history(case_id)[1:]]
             report = self.writers[1].verify(case_id)[0]
             assert report.ok, report
             assert report.replayed, report
@@ -473,3 +471,85 @@ def test_a_column_of_the_wrong_type_is_reported_never_quoted(tmp_path: Path) -> 
             with pytest.raises(CorruptRecord) as refused:
                 attempt()
             assert "BSN-SECRET" not in str(refused.value)
+
+
+def test_heads_made_to_look_older_than_the_chain_are_refused(store: CaseStore, db: Backend) -> None:
+    """The last events stripped of their state digests and hashed the old way, as if
+    written before schema version 3, while an earlier event chains its state."""
+    store.send(policy(), "k-1", INFORM, clock=StepClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    db.drop_guards()
+    rows = db.execute(
+        "SELECT seq, policy_digest, body, prev_hash FROM events WHERE case_id = 'k-1'"
+        " AND seq >= 2 ORDER BY seq"
+    )
+    prev = rows[0][3]
+    for seq, digest, body, _ in rows:
+        parsed = json.loads(body) if isinstance(body, str) else body
+        hashed = chain_hash(prev, "k-1", digest, parsed)
+        db.execute(
+            "UPDATE events SET state_digest = NULL, prev_hash = ?, hash = ?"
+            " WHERE case_id = 'k-1' AND seq = ?",
+            (prev, hashed, seq),
+        )
+        prev = hashed
+    db.execute("UPDATE cases SET head_hash = ? WHERE case_id = 'k-1'", (prev,))
+    with pytest.raises(CorruptRecord, match="an earlier event does"):
+        store.load(policy(), "k-1", history=False)
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads"),
+    [
+        ("UPDATE cases SET version = 2.5 WHERE case_id = 'k-1'", ("load", "state", "info")),
+        ("UPDATE events SET seq = 1.5 WHERE case_id = 'k-1' AND seq = 1", ("load", "history")),
+        (
+            "UPDATE events SET seq = 'SECRETS' WHERE case_id = 'k-1' AND seq = 1",
+            ("load", "history"),
+        ),
+    ],
+)
+def test_a_number_that_is_no_whole_number_is_reported_never_rounded(
+    tmp_path: Path, statement: str, reads: tuple[str, ...]
+) -> None:
+    with backend("sqlite", tmp_path) as db, open_store(db.url) as store:
+        store.create(new_case("k-1"))
+        store.send(policy(), "k-1", TO_FASE2, clock=StepClock(datetime(2026, 2, 1, tzinfo=UTC)))
+        db.drop_guards()
+        db.execute(statement)
+        report = store.verify("k-1")[0]
+        assert report.broken is not None
+        attempts = {
+            "load": lambda: store.load(policy(), "k-1"),
+            "history": lambda: store.history("k-1"),
+            "state": lambda: store.state("k-1"),
+            "info": lambda: store.info("k-1"),
+        }
+        for name in reads:
+            with pytest.raises(CorruptRecord) as refused:
+                attempts[name]()
+            assert "SECRETS" not in str(refused.value), name
+
+
+def test_a_deleted_case_row_is_reported_when_that_case_is_asked_for(
+    store: CaseStore, db: Backend
+) -> None:
+    db.drop_guards()
+    if db.name == "postgres":
+        db.execute("ALTER TABLE events DROP CONSTRAINT events_case_id_fkey")
+    db.execute("DELETE FROM cases WHERE case_id = 'k-1'")
+    [report] = store.verify("k-1")
+    assert report.broken is not None
+    assert "the case row is gone" in report.broken.detail
+
+
+def test_case_show_does_not_present_a_forged_case_row(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from regiekaart.cli import app
+
+    with backend("sqlite", tmp_path) as db, open_store(db.url) as store:
+        store.create(new_case("k-1"))
+        db.execute("UPDATE cases SET phase = 'fase4' WHERE case_id = 'k-1'")
+        result = CliRunner().invoke(app, ["case", "show", "k-1", "--db", db.url])
+    assert result.exit_code == 4
+    assert "disagrees with its chained state" in " ".join(result.stderr.split())

@@ -1087,9 +1087,19 @@ def _differs(ours: Any, theirs: Any) -> str:
 
     for field in attrs.fields(type(ours)):
         a, b = getattr(ours, field.name), getattr(theirs, field.name)
-        if a != b:
+        if a == b:
+            continue
+        if field.name in _SHOWN_FIELDS:
             return f"{field.name}: recorded {_brief(b)}, replayed {_brief(a)}"
+        return f"{field.name} differs"  # members, measures, reasons: not repeated
     return "they differ"
+
+
+_SHOWN_FIELDS = frozenset(
+    {"seq", "rule", "source", "before", "after", "handovers", "configuration", "roles"}
+)
+"""Fields whose values are the card's own words (states, rules, roles, parties): a message
+may repeat them. The others can name household members or hold free text."""
 
 
 def _brief(value: Any) -> str:

@@ -397,11 +397,15 @@ def _not_json(constant: str) -> Any:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    twice = sorted({key for key in keys if keys.count(key) > 1})
-    if twice:
-        raise _Ambiguous(f"the command gives the key {twice[0]!r} twice")
-    return dict(pairs)
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()  # one pass: a million-key object is refused as fast as read
+    for key, _ in pairs:
+        if key in seen:
+            raise _Ambiguous(f"the command gives the key {key!r} twice")
+        seen.add(key)
+    raise AssertionError("unreachable: fewer keys than pairs means one came twice")
 
 
 def _coerced(given: Mapping[str, Any], read: Mapping[str, Any]) -> str | None:

@@ -132,12 +132,28 @@ def _id_problem(value: str) -> str | None:
     drawn = next((c for c in value if _BOX_DRAWING[0] <= c <= _BOX_DRAWING[1]), None)
     if drawn is not None:
         return f"contains {escape_char(drawn)} (a box-drawing character, which can fake a table)"
+    blank = next((c for c in value if _looks_blank(c)), None)
+    if blank is not None:
+        return f"contains {escape_char(blank)} (a character that shows as nothing or as a space)"
     if not unicodedata.is_normalized("NFC", value):
         # "café" written with a combining accent looks like, but is not, "café": two ids
         # a person cannot tell apart would name two cases.
         return "is not in Unicode normal form NFC; write it composed (unicodedata.normalize)"
     return None
 
+
+def _looks_blank(char: str) -> bool:
+    """Characters a reader cannot see or tell from a space: other spaces than the ASCII
+    one, combining joiners and variation selectors, Hangul fillers, the braille blank."""
+    if char == " ":
+        return False
+    if unicodedata.category(char) == "Zs":
+        return True
+    code = ord(char)
+    return code in _BLANKS or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+_BLANKS = frozenset({0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0})
 
 _BOX_DRAWING = ("\u2500", "\u259f")
 """Box drawing and block elements: in an id they can draw cells of a table around it."""

@@ -101,7 +101,10 @@ class Snapshot:
             )
         try:
             value = converter.structure(data, cls)
-            same = canonical_json(value.to_json()) == canonical_json(data)
+            given = dict(data)
+            if given.get("log_from") == 1 and type(given["log_from"]) is int:
+                del given["log_from"]  # the default, which to_json leaves out
+            same = canonical_json(value.to_json()) == canonical_json(given)
         except cattrs.BaseValidationError as exc:
             detail = "; ".join(cattrs.transform_error(exc, path="snapshot"))
         except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as exc:
@@ -259,22 +262,23 @@ def configuration_problems(policy: Policy, configuration: tuple[str, ...]) -> li
 
 
 def _member_problems(policy: Policy, state: CaseState) -> list[str]:
+    """What is wrong with the household; members are named by their place in it, never
+    by their id (which may be personal data)."""
     ids = [m.id for m in state.members]
     out = []
-    if len(set(ids)) != len(ids):
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        out.append(f"member ids occur twice: {', '.join(twice)}")
-    out += [
-        f"member {m.id} is of unknown group {m.group!r}"
-        for m in state.members
-        if m.group not in policy.member_groups
-    ]
     members = set(ids)
+    if len(members) != len(ids):
+        out.append(f"member ids occur twice ({len(ids) - len(members)} of {len(ids)})")
     out += [
-        f"measure {m.measure} is in force for {m.member}, who is not a member"
+        f"member {index + 1} is of unknown group {m.group!r}"
+        for index, m in enumerate(state.members)
+        if m.group not in policy.member_groups
+    ][:5]
+    out += [
+        f"measure {m.measure} is in force for someone who is not a member"
         for m in state.facts.measures
         if m.member not in members
-    ]
+    ][:5]
     return out
 
 

@@ -353,7 +353,7 @@ class SQLStore(ABC):
         head = cursor.fetchone()
         if head is None:
             raise CaseNotFound(case.case_id)
-        if int(head[0]) != expected:
+        if _version(case.case_id, head[0]) != expected:
             _log.info(
                 "store.conflict",
                 backend=self.backend,
@@ -506,7 +506,12 @@ class SQLStore(ABC):
             snapshot = self._snapshot(case_id, row[1], version)
             head = self._head_row(cursor, case_id, version)
             self._check_tail(cursor, case_id, version, head)
-            rows = list(self._event_rows_raw(cursor, case_id)) if history else []
+            try:
+                rows = list(self._event_rows_raw(cursor, case_id)) if history else []
+            except ValueError:
+                raise CorruptRecord(
+                    case_id, "an event row", "a number in it is not a whole number"
+                ) from None
         log = tuple(stored.event() for stored in rows)  # an unreadable one is named first
         if history:
             report = verify_chain(case_id, rows, version=version, head_hash=str(row[2]))
@@ -548,13 +553,17 @@ class SQLStore(ABC):
         if head is None or head.state_digest is not None or version <= 1:
             return
         cursor.execute(
-            self._sql("SELECT state_digest FROM events WHERE case_id = ? AND seq = ?"),
-            (case_id, version - 1),
+            self._sql(
+                "SELECT MAX(seq) FROM events WHERE case_id = ? AND state_digest IS NOT NULL"
+            ),
+            (case_id,),
         )
-        before = cursor.fetchone()
-        if before is not None and before[0] is not None:
+        chained = cursor.fetchone()
+        if chained is not None and chained[0] is not None:
             raise CorruptRecord(
-                case_id, f"event {version}", "it no longer names the state it produced"
+                case_id,
+                f"event {version}",
+                "it no longer names the state it produced (an earlier event does)",
             )
 
     def _check_snapshot(
@@ -637,18 +646,21 @@ class SQLStore(ABC):
             query += " AND seq <= ?"
             params = (case_id, upto)
         cursor.execute(self._sql(query + " ORDER BY seq"), params)
-        return [
-            StoredEvent(
-                case_id,
-                int(seq),
-                str(digest),
-                self._body(case_id, seq, body),
-                str(prev_hash),
-                str(hash_),
-                state_digest=None if produced is None else str(produced),
+        out = []
+        for raw_seq, digest, body, prev_hash, hash_, produced in cursor.fetchall():
+            seq = _version(case_id, raw_seq, "an event row")
+            out.append(
+                StoredEvent(
+                    case_id,
+                    seq,
+                    str(digest),
+                    self._body(case_id, seq, body),
+                    str(prev_hash),
+                    str(hash_),
+                    state_digest=None if produced is None else str(produced),
+                )
             )
-            for seq, digest, body, prev_hash, hash_, produced in cursor.fetchall()
-        ]
+        return out
 
     def _info(self, row: Sequence[Any]) -> CaseInfo:
         try:
@@ -664,7 +676,7 @@ class SQLStore(ABC):
             policy_id=row[1],
             policy_version=row[2],
             policy_digest=row[3],
-            version=int(row[4]),
+            version=_version(str(row[0]), row[4]),
             phase=row[5],
             closed=bool(row[6]),
             created_at=self._time_out(row[7]),
@@ -729,6 +741,10 @@ class SQLStore(ABC):
         else:
             ids = [case_id]
         known = Cards(self._card_text, cards)
+        if case_id is not None:
+            orphan = [r for r in self._orphans() if r.case_id == case_id]
+            if orphan:
+                return orphan
         reports = [self._verify_one(one, known) for one in ids]
         if case_id is None:
             reports = sorted([*reports, *self._orphans()], key=lambda r: r.case_id)
@@ -770,8 +786,8 @@ class SQLStore(ABC):
                 raise CaseNotFound(case_id)
             try:
                 rows = list(self._event_rows_raw(cursor, case_id))
-                version = int(head[0])
-            except (TypeError, ValueError):
+                version = _version(case_id, head[0])
+            except (TypeError, ValueError, CorruptRecord):
                 return _unreadable(case_id)
         report = verify_chain(case_id, rows, version=version, head_hash=str(head[1]))
         if not report.ok:
@@ -833,7 +849,7 @@ class SQLStore(ABC):
         return (
             StoredEvent(
                 case_id,
-                int(seq),
+                _whole(seq),
                 str(digest),
                 parsed(body),
                 str(prev),
@@ -877,13 +893,17 @@ def _unreadable(case_id: str) -> ChainReport:
     )
 
 
-def _version(case_id: str, value: Any) -> int:
-    """A case row's version, or :class:`CorruptRecord` (without the value) if it is none."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise CorruptRecord(
-                case_id, "the case row", "its version is not a number"
-            ) from None
-    return int(value)
+def _version(case_id: str, value: Any, what: str = "the case row") -> int:
+    """A stored version or sequence number, or :class:`CorruptRecord` (without the value):
+    an integer, nothing a conversion would make one of (``2.5`` is not version 2)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise CorruptRecord(case_id, what, "a number in it is not a whole number")
+
+
+def _whole(value: Any) -> int:
+    """An event's number as verification reads it: a ``ValueError`` (a finding, not a
+    crash) for anything but an integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("not a whole number")

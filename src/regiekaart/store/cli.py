@@ -370,6 +370,15 @@ def _info_json(info: CaseInfo) -> dict[str, Any]:
 
 
 def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
+    # The state was checked against the hash chain; the case row's summary columns were
+    # not: a row that disagrees is not shown as if it were the case.
+    phase = next((s for s in state.configuration if "." not in s), None)
+    if (info.phase, info.version) != (phase, state.seq):
+        _fail(
+            EXIT_STORE,
+            f"case {printable(info.case_id)}: the case row disagrees with its chained state; "
+            "run regiekaart audit verify",
+        )
     if as_json:
         _print_json({**_info_json(info), "state": unstructure(state)})
         return

@@ -30,6 +30,7 @@ from ..errors import (
     RegiekaartError,
     SnapshotMismatch,
 )
+from ..limits import Limits
 from ..policy import Policy
 from ..records import Event
 from ..snapshot import Snapshot, differences, state_digest
@@ -61,8 +62,12 @@ class Cards:
         text = self._read(digest)
         if text is None:
             return None
+        if len(text) > Limits.from_env().max_card_bytes * 8:  # a merged card of many files
+            raise _CardProblem(f"the stored card {digest} is larger than any card is read")
         try:
             policy = load_policy_document(json.loads(text), name=f"stored card {digest}")
+        except RecursionError:
+            raise _CardProblem(f"the stored card {digest} is nested too deeply") from None
         except (ValueError, PolicyError) as exc:
             raise _CardProblem(f"the stored card {digest} cannot be read: {exc}") from None
         if policy.digest != digest:

@@ -89,6 +89,12 @@ class SQLiteStore(IdChecks, SQLStore):
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, create: bool = True) -> None:
         self.path = str(path)
+        try:
+            self.path.encode("utf-8")
+        except UnicodeEncodeError:  # an invalid byte from a command line
+            raise StoreError(
+                "the SQLite store path holds an invalid byte; name the file in UTF-8"
+            ) from None
         self.url = f"sqlite:///{self.path}"
         with _private_umask():
             if self.path != MEMORY and create:

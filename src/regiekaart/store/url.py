@@ -116,6 +116,7 @@ def check_postgres_url(url: str) -> None:
     _check_part(userinfo, "its user name or password")
     place, _, query = after.partition("?")
     _check_part(place, "its host or database name")
+    _check_ports(place.partition("/")[0])
     for option in query.split("&") if query else ():
         if not option:
             continue  # libpq's to judge; nothing of a value to quote
@@ -127,6 +128,17 @@ def check_postgres_url(url: str) -> None:
             _refuse(f"has a second '=' in {shown}", "an '=' in a value as %3D")
         _check_part(name, "an option name")
         _check_part(value, shown)
+
+
+def _check_ports(hosts: str) -> None:
+    """A port that is not a number is most likely a password whose ``user:`` lost its
+    ``@host`` (``postgresql://u:secret/db``): libpq would quote it back as a port."""
+    for host in hosts.split(","):
+        port = host.rpartition("]")[2].partition(":")[2] if host.startswith("[") else (
+            host.partition(":")[2]
+        )
+        if port and not port.isdigit():
+            _refuse("has a port that is not a number; write USER:PASSWORD@HOST:PORT/DB", "")
 
 
 def _check_part(text: str, where: str) -> None:
