@@ -504,8 +504,8 @@ class SQLStore(ABC):
                 raise CaseNotFound(case_id)
             version = _version(case_id, row[0])
             snapshot = self._snapshot(case_id, row[1], version)
-            head = self._head_row(cursor, case_id, version)
-            self._check_tail(cursor, case_id, version, head)
+            head, beyond = self._head_and_next(cursor, case_id, version)
+            self._check_tail(cursor, case_id, version, head, beyond=beyond)
             try:
                 rows = list(self._event_rows_raw(cursor, case_id)) if history else []
             except ValueError:
@@ -533,17 +533,48 @@ class SQLStore(ABC):
         self._heads()[case] = (version, head.hash)
         return case
 
-    def _check_tail(
-        self, cursor: Cursor, case_id: str, version: int, head: StoredEvent | None
-    ) -> None:
-        """Refuse a case row set back behind its events, or a head event that no longer
-        names the state it produced while the event before it does (two index look-ups:
-        what ``audit verify`` would find, found before a command is applied)."""
+    def _head_and_next(
+        self, cursor: Cursor, case_id: str, version: int
+    ) -> tuple[StoredEvent | None, bool]:
+        """Event ``version`` of a case, and whether an event after it is stored: one
+        index look-up, since every load of a case asks both."""
         cursor.execute(
-            self._sql("SELECT 1 FROM events WHERE case_id = ? AND seq = ?"),
-            (case_id, version + 1),
+            self._sql(
+                "SELECT seq, policy_digest, body, prev_hash, hash, state_digest FROM events"
+                " WHERE case_id = ? AND seq IN (?, ?)"
+            ),
+            (case_id, version, version + 1),
         )
-        if cursor.fetchone() is not None:
+        head, beyond = None, False
+        for seq, digest, body, prev_hash, hash_, produced in cursor.fetchall():
+            if seq != version:
+                beyond = True
+                continue
+            head = StoredEvent(
+                case_id,
+                version,
+                str(digest),
+                self._body(case_id, version, body),
+                str(prev_hash),
+                str(hash_),
+                state_digest=None if produced is None else str(produced),
+            )
+        return head, beyond
+
+    def _check_tail(
+        self,
+        cursor: Cursor,
+        case_id: str,
+        version: int,
+        head: StoredEvent | None,
+        *,
+        beyond: bool,
+    ) -> None:
+        """Refuse a case row set back behind its events (``beyond``: an event after its
+        version is stored), or a head event that no longer names the state it produced
+        while an earlier event does: what ``audit verify`` would find, found before a
+        command is applied."""
+        if beyond:
             raise CorruptRecord(
                 case_id,
                 "the case row",
@@ -715,8 +746,8 @@ class SQLStore(ABC):
                 raise CaseNotFound(case_id)
             version = _version(case_id, row[0])
             snapshot = self._snapshot(case_id, row[1], version)
-            head = self._head_row(cursor, case_id, version)
-            self._check_tail(cursor, case_id, version, head)
+            head, beyond = self._head_and_next(cursor, case_id, version)
+            self._check_tail(cursor, case_id, version, head, beyond=beyond)
         self._check_snapshot(None, case_id, snapshot, head, str(row[2]))
         return snapshot.state
 
