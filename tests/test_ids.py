@@ -35,24 +35,9 @@ from regiekaart.ids import (
     check_time,
 )
 from regiekaart.terminal import ESCAPED_CATEGORIES, printable
+from strategies import VALID_IDS
 
 INVISIBLE = st.characters(categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
-VALID_IDS = st.text(
-    # No control, format or separator characters but the ASCII space; no combining marks
-    # (an id is written composed, in NFC); no box drawing; nothing that shows as blank.
-    st.characters(
-        exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Zs", "Mn"),
-        exclude_characters="\u115f\u1160\u2800\u3164\uffa0",
-        include_characters=" ",
-    ),
-    min_size=1,
-    max_size=MAX_ID_LENGTH,
-).filter(
-    lambda s: s == s.strip()
-    and bool(s.strip())
-    and unicodedata.is_normalized("NFC", s)
-    and not any("\u2500" <= c <= "\u259f" for c in s)
-)
 
 
 # -- identifiers ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ at once and demand the same outcome, error type and message.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -32,25 +31,10 @@ from regiekaart.explore import default_household
 from regiekaart.ids import EARLIEST, LATEST, MAX_ID_LENGTH
 from regiekaart.store import CaseStore, open_store
 from store_support import Backend, backend, policy, quiet_logs
+from strategies import VALID_IDS
 
 TO_FASE2 = Escalate(actor="wijkteam", to="fase2", criteria=("hulpbehoefte",))
 PLUS_TWO = timezone(timedelta(hours=2))
-VALID_IDS = st.text(
-    # No control, format or separator characters but the ASCII space; no combining marks
-    # (an id is written composed, in NFC); no box drawing; nothing that shows as blank.
-    st.characters(
-        exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp", "Zs", "Mn"),
-        exclude_characters="\u115f\u1160\u2800\u3164\uffa0",
-        include_characters=" ",
-    ),
-    min_size=1,
-    max_size=MAX_ID_LENGTH,
-).filter(
-    lambda s: s == s.strip()
-    and bool(s.strip())
-    and unicodedata.is_normalized("NFC", s)
-    and not any("\u2500" <= c <= "\u259f" for c in s)
-)
 VALID_TEXT = st.text(
     st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from("\n\t"), max_size=200
 )

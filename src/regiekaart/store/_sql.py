@@ -324,21 +324,25 @@ class SQLStore(ABC):
         (``base`` the digest of its state then, ``mine`` the canonical JSON of event
         ``expected`` when this case applied it); the head hash to chain onto."""
         head_hash = self._check_head(cursor, case, expected, None)
-        stored = self._head_row(cursor, case.case_id, expected)
+        stored, _ = self._head_and_next(cursor, case.case_id, expected)
         if stored is None or stored.hash != head_hash:
             raise CorruptRecord(
                 case.case_id, f"event {expected}", "it does not match the head of the chain"
             )
         theirs = mine is not None and canonical_json(stored.body) != mine
         if theirs or (stored.state_digest is not None and stored.state_digest != base):
-            _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
-            raise ConcurrencyConflict(
-                case.case_id,
-                expected,
-                expected,
-                f"the store's event {expected} is another writer's, not this case's",
-            )
+            raise self._another_writer(case.case_id, expected)
         return head_hash
+
+    def _another_writer(self, case_id: str, expected: int) -> ConcurrencyConflict:
+        """The conflict of a commit whose version the store holds, but not as this case."""
+        _log.info("store.conflict", backend=self.backend, case=case_id, expected=expected)
+        return ConcurrencyConflict(
+            case_id,
+            expected,
+            expected,
+            f"the store's event {expected} is another writer's, not this case's",
+        )
 
     def _check_head(self, cursor: Cursor, case: Case, expected: int, known: str | None) -> str:
         """The case row locked for the commit: at version ``expected`` (and with the head
@@ -353,27 +357,22 @@ class SQLStore(ABC):
         head = cursor.fetchone()
         if head is None:
             raise CaseNotFound(case.case_id)
-        if _version(case.case_id, head[0]) != expected:
+        actual = _version(case.case_id, head[0])
+        if actual != expected:
             _log.info(
                 "store.conflict",
                 backend=self.backend,
                 case=case.case_id,
                 expected=expected,
-                actual=int(head[0]),
+                actual=actual,
             )
-            raise ConcurrencyConflict(case.case_id, expected, int(head[0]))
+            raise ConcurrencyConflict(case.case_id, expected, actual)
         if head[2] != case.policy.id:
             raise StoreError(
                 f"case {case.case_id} is stored under policy {head[2]!r}, not {case.policy.id!r}"
             )
         if known is not None and head[1] != known:
-            _log.info("store.conflict", backend=self.backend, case=case.case_id, expected=expected)
-            raise ConcurrencyConflict(
-                case.case_id,
-                expected,
-                expected,
-                f"the store's event {expected} is another writer's, not this case's",
-            )
+            raise self._another_writer(case.case_id, expected)
         return str(head[1])
 
     def _keep_card(self, cursor: Cursor, policy: Policy) -> set[str]:
@@ -389,27 +388,18 @@ class SQLStore(ABC):
         )
         return {policy.digest}
 
-    def _head_row(self, cursor: Cursor, case_id: str, seq: int) -> StoredEvent | None:
-        """Event ``seq`` of a case, as stored, or ``None``."""
-        cursor.execute(
-            self._sql(
-                "SELECT policy_digest, body, prev_hash, hash, state_digest FROM events"
-                " WHERE case_id = ? AND seq = ?"
-            ),
-            (case_id, seq),
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        body = self._body(case_id, seq, row[1])
+    def _stored(
+        self, case_id: str, seq: int, digest: Any, body: Any, prev: Any, hash_: Any, made: Any
+    ) -> StoredEvent:
+        """One event row as the store reads it back (its body parsed, or CorruptRecord)."""
         return StoredEvent(
             case_id,
             seq,
-            str(row[0]),
-            body,
-            str(row[2]),
-            str(row[3]),
-            state_digest=None if row[4] is None else str(row[4]),
+            str(digest),
+            self._body(case_id, seq, body),
+            str(prev),
+            str(hash_),
+            state_digest=None if made is None else str(made),
         )
 
     def _body(self, case_id: str, seq: Any, raw: Any) -> dict[str, Any]:
@@ -550,15 +540,7 @@ class SQLStore(ABC):
             if seq != version:
                 beyond = True
                 continue
-            head = StoredEvent(
-                case_id,
-                version,
-                str(digest),
-                self._body(case_id, version, body),
-                str(prev_hash),
-                str(hash_),
-                state_digest=None if produced is None else str(produced),
-            )
+            head = self._stored(case_id, version, digest, body, prev_hash, hash_, produced)
         return head, beyond
 
     def _check_tail(
@@ -680,17 +662,7 @@ class SQLStore(ABC):
         out = []
         for raw_seq, digest, body, prev_hash, hash_, produced in cursor.fetchall():
             seq = _version(case_id, raw_seq, "an event row")
-            out.append(
-                StoredEvent(
-                    case_id,
-                    seq,
-                    str(digest),
-                    self._body(case_id, seq, body),
-                    str(prev_hash),
-                    str(hash_),
-                    state_digest=None if produced is None else str(produced),
-                )
-            )
+            out.append(self._stored(case_id, seq, digest, body, prev_hash, hash_, produced))
         return out
 
     def _info(self, row: Sequence[Any]) -> CaseInfo:
