@@ -410,7 +410,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _coerced(given: Mapping[str, Any], read: Mapping[str, Any]) -> str | None:
     """The first field the reader had to convert (``5`` read as the reason ``"5"``, the
-    text ``"wijkteam"`` as a list of letters): taken as typed, a command is what it says."""
+    text ``"PARTY"`` as a list of letters): taken as typed, a command is what it says."""
     for key, value in given.items():
         if json.dumps(value, sort_keys=True) != json.dumps(read.get(key), sort_keys=True):
             return repr(key)
