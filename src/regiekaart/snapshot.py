@@ -114,7 +114,7 @@ class Snapshot:
         else:
             if same:
                 return value
-            # cattrs turns "2" into 2 and "wijkteam" into its letters: a snapshot is
+            # cattrs turns "2" into 2 and a party id into its letters: a snapshot is
             # taken only as the value it would be written as.
             detail = "a value is not of its type (it would not be written back as it is)"
         raise SnapshotMismatch(f"the snapshot is malformed: {detail}") from None
