@@ -10,6 +10,7 @@ byte for byte as the forger left it); and ``audit verify`` names the case and th
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -553,3 +554,44 @@ def test_case_show_does_not_present_a_forged_case_row(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["case", "show", "k-1", "--db", db.url])
     assert result.exit_code == 4
     assert "disagrees with its chained state" in " ".join(result.stderr.split())
+
+
+def test_a_time_made_earlier_with_the_chain_rehashed_is_reported(
+    store: CaseStore, db: Backend
+) -> None:
+    db.drop_guards()
+    digest, body, prev, state = db.execute(
+        "SELECT policy_digest, body, prev_hash, state_digest FROM events"
+        " WHERE case_id = 'k-1' AND seq = 2"
+    )[0]
+    parsed = json.loads(body) if isinstance(body, str) else body
+    parsed["at"] = "2000-01-01T00:00:00+00:00"
+    hashed = chain_hash(prev, "k-1", digest, parsed, state)
+    cast = "" if db.name == "sqlite" else "::jsonb"
+    db.execute(
+        f"UPDATE events SET body = ?{cast}, at = ?, hash = ? WHERE case_id = 'k-1' AND seq = 2",
+        (json.dumps(parsed), parsed["at"], hashed),
+    )
+    db.execute("UPDATE cases SET head_hash = ? WHERE case_id = 'k-1'", (hashed,))
+    report = store.verify("k-1")[0]
+    assert report.broken is not None
+    assert report.broken.seq == 2
+    assert "earlier than the event before it" in report.broken.detail
+
+
+def test_a_planted_card_nested_too_deeply_is_a_finding_not_a_crash(
+    store: CaseStore, db: Backend
+) -> None:
+    """A card row inserted (no guard refuses an INSERT) with a 200,000-deep document, and
+    the snapshot pointed at it: reading it back is bounded and ends in a CorruptRecord."""
+    deep = "[" * 200_000 + "]" * 200_000
+    db.execute(
+        "INSERT INTO cards (digest, policy_id, policy_version, document) VALUES (?, ?, ?, ?)",
+        ("f" * 64, "universeel", "x", deep),
+    )
+    _forge_snapshot(db, "policy.digest", "f" * 64)
+    _forge_snapshot(db, "state.roles.casusregie", ["politie"])
+    started = time.monotonic()
+    with pytest.raises(CorruptRecord, match="not the state the chain's last event produced"):
+        store.state("k-1")
+    assert time.monotonic() - started < 10
