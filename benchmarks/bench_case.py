@@ -3,7 +3,7 @@
 (a) Commands per second through ``Case.apply`` against the raw compiled ``StateChart``
 driven with ``chart.send(event)`` over the same transitions, with the same guards
 satisfied and the same entry actions running: the raw side gets, per step, the
-:class:`~regiekaart.guards.Work` the runtime would build, prepared outside the timed
+:class:`~regiekaart.runtime.guards.Work` the runtime would build, prepared outside the timed
 loop. The difference is what the runtime adds: command checks, candidate rules, the
 look-ahead, role settlement, obligations, the event record and the log call.
 
@@ -50,10 +50,10 @@ from regiekaart import (
     compile_policy,
     load_policy,
 )
-from regiekaart import roles as role_rules
-from regiekaart.chart import ChartModel, CompiledPolicy
-from regiekaart.guards import Work
-from regiekaart.records import CaseState
+from regiekaart.runtime import roles as role_rules
+from regiekaart.runtime.chart import ChartModel, CompiledPolicy
+from regiekaart.runtime.guards import Work
+from regiekaart.runtime.records import CaseState
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = (Member(id="m1", group="jeugd"), Member(id="m2", group="volwassen"))

@@ -34,11 +34,11 @@ from pathlib import Path
 
 import structlog
 
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import simulate_range
 from regiekaart.simulate.model import compile_model
 from regiekaart.simulate.reference import simulate_reference
 from regiekaart.simulate.scale import simulate_on_cluster
-from regiekaart.simulate.scenario import load_population
 
 SCENARIO = Path(__file__).resolve().parents[1] / "examples" / "simulations" / "west-brabant.yaml"
 

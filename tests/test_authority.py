@@ -8,7 +8,7 @@ current holder of a role, or any one of several.
 from __future__ import annotations
 
 from regiekaart import Policy
-from regiekaart.authority import authorized, describe, slot_parties
+from regiekaart.runtime.authority import authorized, describe, slot_parties
 
 FASE2_WITH_PROCESREGIE = {"casusregie": ("cjg",), "procesregie": ("mass-oggz",)}
 ESCALATE_2_3 = (

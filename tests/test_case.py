@@ -56,7 +56,7 @@ from regiekaart import (
     StepClock,
     TransitionNotAllowed,
 )
-from regiekaart.records import Handover
+from regiekaart.runtime.records import Handover
 
 Story = Callable[[Case], object]
 

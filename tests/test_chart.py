@@ -16,11 +16,11 @@ from statemachine import StateChart
 from statemachine.exceptions import TransitionNotAllowed as ChartRefused
 
 from regiekaart import Escalate, Policy, PolicyError, compile_policy
-from regiekaart.chart import ChartModel
-from regiekaart.guards import Work
-from regiekaart.policy import StateDef
-from regiekaart.records import CaseState, Facts
-from regiekaart.roles import target_configuration
+from regiekaart.policy.model import StateDef
+from regiekaart.runtime.chart import ChartModel
+from regiekaart.runtime.guards import Work
+from regiekaart.runtime.records import CaseState, Facts
+from regiekaart.runtime.roles import target_configuration
 
 
 def _chart_states(policy: Policy) -> dict[str, Any]:

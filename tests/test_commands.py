@@ -32,8 +32,8 @@ from regiekaart import (
     structure_command,
     unstructure_command,
 )
-from regiekaart.commands import COMMAND_TYPES
 from regiekaart.errors import PolicyError
+from regiekaart.runtime.commands import COMMAND_TYPES
 
 EXAMPLES: list[Command] = [
     OpenCase(actor="wijkteam", members=(Member(id="kind", group="jeugd"),)),
@@ -128,7 +128,7 @@ def test_a_wrong_command_form_is_a_clear_value_error(data: dict[str, object], me
     ],
 )
 def test_command_json_a_person_could_read_otherwise_is_refused(text: str, said: str) -> None:
-    from regiekaart.commands import parse_commands
+    from regiekaart.runtime.commands import parse_commands
 
     with pytest.raises(PolicyError, match=re.escape(said)):
         parse_commands(text)
@@ -145,14 +145,14 @@ def test_command_json_a_person_could_read_otherwise_is_refused(text: str, said: 
     ],
 )
 def test_command_json_is_taken_as_typed(text: str, field: str) -> None:
-    from regiekaart.commands import parse_commands
+    from regiekaart.runtime.commands import parse_commands
 
     with pytest.raises(PolicyError, match=f"{field} is not of its type"):
         parse_commands(text)
 
 
 def test_a_key_given_twice_in_a_huge_command_is_refused_at_once() -> None:
-    from regiekaart.commands import parse_commands
+    from regiekaart.runtime.commands import parse_commands
 
     text = "{" + ",".join(f'"k{i}": 1' for i in range(40_000)) + ', "k1": 2}'
     started = time.monotonic()

@@ -22,8 +22,7 @@ from regiekaart import (
     RecordDecision,
     Signal,
 )
-from regiekaart.authority import authorized
-from regiekaart.explore import (
+from regiekaart.analysis.explore import (
     Outcome,
     Step,
     Tried,
@@ -35,7 +34,8 @@ from regiekaart.explore import (
     situation_key,
     try_command,
 )
-from regiekaart.invariants import Invariant, invariants_for
+from regiekaart.analysis.invariants import Invariant, invariants_for
+from regiekaart.runtime.authority import authorized
 
 Load = Callable[[str], Policy]
 

@@ -24,7 +24,7 @@ from regiekaart import (
     Policy,
     PreconditionNotMet,
 )
-from regiekaart.guards import (
+from regiekaart.runtime.guards import (
     GUARDS,
     Work,
     criteria,
@@ -34,8 +34,8 @@ from regiekaart.guards import (
     holders,
     preconditions,
 )
-from regiekaart.records import ActiveMeasure, CaseState, Facts
-from regiekaart.roles import target_configuration
+from regiekaart.runtime.records import ActiveMeasure, CaseState, Facts
+from regiekaart.runtime.roles import target_configuration
 
 NO_FACTS = Facts()
 

@@ -27,10 +27,10 @@ from regiekaart import (
     load_policy_document,
     parse_commands,
 )
-from regiekaart.commands import Escalate, json_depth
-from regiekaart.roots import PATH_ENV, find_card, shipped_machines
+from regiekaart.policy.roots import PATH_ENV, find_card, shipped_machines
+from regiekaart.runtime.commands import Escalate, json_depth
 from regiekaart.scenario import is_scenario_file, load_scenario, validate_scenario
-from regiekaart.simulate.scenario import load_population
+from regiekaart.simulate.attempts import load_population
 
 UNIVERSEEL = MACHINES / "universeel.yaml"
 SIMULATION = MACHINES.parent / "examples" / "simulations" / "west-brabant.yaml"
@@ -511,7 +511,7 @@ def test_the_pure_python_reader_refuses_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, said: str
 ) -> None:
     """Without libyaml the same composer counts on PyYAML's own parser."""
-    from regiekaart import sourcemap
+    from regiekaart.policy import sourcemap
 
     fast = load_policy(MACHINES / "west-brabant.yaml")
     monkeypatch.setattr(sourcemap, "_FastBoundedLoader", None)

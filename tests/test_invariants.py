@@ -23,8 +23,8 @@ from case_stories import (
     to_fase3,
 )
 from regiekaart import Case, CloseCase, Deescalate, Escalate, Inform, Policy
-from regiekaart import invariants as invariants_module
-from regiekaart.invariants import (
+from regiekaart.analysis import invariants as invariants_module
+from regiekaart.analysis.invariants import (
     CHECKS,
     CaseView,
     Invariant,
@@ -33,7 +33,8 @@ from regiekaart.invariants import (
     register_check,
     violations,
 )
-from regiekaart.records import CaseState, Event
+from regiekaart.policy import checks as policy_checks
+from regiekaart.runtime.records import CaseState, Event
 
 Load = Callable[[str], Policy]
 
@@ -224,6 +225,7 @@ def test_a_host_registers_its_own_check_kind(
 ) -> None:
     """A municipality may state its own obligation: here, at most two steps per case."""
     monkeypatch.setattr(invariants_module, "CHECKS", dict(CHECKS))
+    monkeypatch.setattr(policy_checks, "KINDS", dict(policy_checks.KINDS))
 
     @register_check("max_events", {"count": "int"})
     def _max_events(policy: Policy, params: Params, case: CaseView) -> str | None:
@@ -234,6 +236,7 @@ def test_a_host_registers_its_own_check_kind(
 
     kind = invariants_module.CHECKS["max_events"]
     assert kind.doc == "The case has at most ``count`` events."
+    assert policy_checks.KINDS["max_events"].params == {"count": "int"}
     own = Invariant(
         id="kort", title="Korte casus", source="lokaal", checks=(("max_events", {"count": 2}),)
     )
@@ -269,3 +272,28 @@ def test_a_closed_case_needs_no_way_back(universeel: Policy) -> None:
     case.apply(Deescalate(actor="wijkteam", to="fase1", criteria=["geen-overlast"]))
     case.apply(CloseCase(actor="wijkteam"))
     assert violations(case) == []
+
+
+def test_a_kind_declared_without_a_meaning_is_named_when_checked(
+    universeel: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that declares a kind in the card's vocabulary but never binds a predicate
+    gets an error naming the kind and the call that binds it, not a bare KeyError."""
+    monkeypatch.setattr(policy_checks, "KINDS", dict(policy_checks.KINDS))
+    policy_checks.declare_check(policy_checks.CheckKind("alleen-woorden", {}))
+    own = Invariant(id="x", title="X", source="", checks=(("alleen-woorden", {}),))
+    with pytest.raises(LookupError, match=r"'alleen-woorden' has no predicate: .*register_check"):
+        violations(open_case(universeel), [own])
+
+
+def test_every_kind_of_the_vocabulary_has_a_meaning() -> None:
+    """The card's vocabulary (policy layer) and the predicates (analysis layer) name the
+    same built-in kinds with the same parameters."""
+    assert set(policy_checks.KINDS) == set(CHECKS)
+    for name, kind in CHECKS.items():
+        declared = policy_checks.KINDS[name]
+        assert (kind.params, kind.optional, kind.reads) == (
+            declared.params,
+            declared.optional,
+            declared.reads,
+        )

@@ -10,7 +10,7 @@ import pytest
 
 from case_stories import open_case, ots, to_fase2, to_fase3
 from regiekaart import CaseState, Escalate, Event, Facts, Policy
-from regiekaart.records import (
+from regiekaart.runtime.records import (
     ActiveMeasure,
     Handover,
     Informed,

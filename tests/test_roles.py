@@ -9,8 +9,8 @@ if still eligible, and the card's default. Roles no active state declares are re
 from __future__ import annotations
 
 from regiekaart import Policy
-from regiekaart.records import ActiveMeasure, Facts
-from regiekaart.roles import (
+from regiekaart.runtime.records import ActiveMeasure, Facts
+from regiekaart.runtime.roles import (
     apply_change,
     depth,
     enter_state,

@@ -17,7 +17,7 @@ import pytest
 
 from regiekaart import Escalate, Policy, PolicyError, PolicyErrors, load_policy
 from regiekaart import errors as errors_module
-from regiekaart.commands import COMMAND_TYPES
+from regiekaart.runtime.commands import COMMAND_TYPES
 from regiekaart.scenario import (
     STEP_COMMANDS,
     check_scenario,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from case_stories import calamity, open_case, ots, to_fase2, to_fase3
 from regiekaart import Case, InvalidTime, Policy, Snapshot, SnapshotMismatch, StepClock
-from regiekaart.snapshot import configuration_problems, differences, state_digest
+from regiekaart.runtime.snapshot import configuration_problems, differences, state_digest
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -21,7 +21,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, load_policy
-from regiekaart.invariants import Invariant
+from regiekaart.analysis.invariants import Invariant
 from regiekaart.testing import policy_state_machine, run_policy_state_machine
 
 STATEFUL = settings(
@@ -97,7 +97,7 @@ def test_the_convenience_runner_runs_a_card_in_one_call(west_brabant: Policy) ->
 def test_hypothesis_is_needed_only_for_the_testing_module() -> None:
     """The core runs without the ``testing`` extra installed."""
     code = (
-        "import sys, regiekaart, regiekaart.explore, regiekaart.invariants\n"
+        "import sys, regiekaart, regiekaart.analysis.explore, regiekaart.analysis.invariants\n"
         "print('hypothesis' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

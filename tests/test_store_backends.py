@@ -31,9 +31,9 @@ from regiekaart import (
     StoreError,
     load_policy,
 )
+from regiekaart.analysis.explore import enumerate_commands, try_command
 from regiekaart.errors import CaseExists, CaseNotFound
-from regiekaart.explore import enumerate_commands, try_command
-from regiekaart.snapshot import Snapshot
+from regiekaart.runtime.snapshot import Snapshot
 from regiekaart.store import SCHEMA_VERSION, CaseStore, open_store
 from regiekaart.store._sql import snapshot_row
 from regiekaart.store.audit import GENESIS, chain_hash

@@ -20,8 +20,8 @@ import structlog
 from typer.testing import CliRunner
 
 from regiekaart import Escalate
+from regiekaart.analysis.explore import enumerate_commands, try_command
 from regiekaart.cli import app
-from regiekaart.explore import enumerate_commands, try_command
 from regiekaart.store import open_store
 from regiekaart.store.audit import chain_hash
 from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, policy, quiet_logs

@@ -33,9 +33,9 @@ from regiekaart import (
     Policy,
     StepClock,
 )
+from regiekaart.analysis.explore import enumerate_commands
 from regiekaart.errors import CaseExists, StoreError
-from regiekaart.explore import enumerate_commands
-from regiekaart.snapshot import Snapshot, state_digest
+from regiekaart.runtime.snapshot import Snapshot, state_digest
 from regiekaart.store import CaseStore, open_store
 from regiekaart.store.audit import chain_hash
 from store_support import BACKENDS, Backend, backend, new_case, policy, quiet_logs

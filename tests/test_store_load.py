@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from regiekaart import Case, CloseCase, CommandRefused, ConcurrencyConflict, StepClock
-from regiekaart.explore import enumerate_commands
-from regiekaart.records import unstructure
+from regiekaart.analysis.explore import enumerate_commands
+from regiekaart.runtime.records import unstructure
 from regiekaart.store import open_store
 from regiekaart.store.audit import canonical_json
 from store_support import BACKENDS, backend, new_case, policy, quiet_logs

@@ -6,30 +6,8 @@ are what a host system sends it. Refusals are :class:`CommandRefused` subclasses
 name the rule they enforce.
 """
 
-from .case import Case
-from .chart import CompiledPolicy, compile_policy
-from .clock import Clock, StepClock, system_clock
-from .commands import (
-    Appoint,
-    ChangeLevel,
-    CloseCase,
-    Command,
-    Deescalate,
-    EndMeasure,
-    Escalate,
-    ImposeMeasure,
-    Inform,
-    Melding,
-    Member,
-    OpenCase,
-    RecordAdvice,
-    RecordDecision,
-    Signal,
-    parse_commands,
-    structure_command,
-    unstructure_command,
-)
-from .errors import (
+from regiekaart.clock import Clock, StepClock, system_clock
+from regiekaart.errors import (
     AuditChainBroken,
     CaseClosed,
     CaseNotFound,
@@ -55,11 +33,33 @@ from .errors import (
     TransitionNotAllowed,
     UnstorableValue,
 )
-from .limits import Limits
-from .loader import load_policy, load_policy_document, policy_schema
-from .policy import Policy
-from .records import CaseState, Event, Facts
-from .snapshot import Snapshot
+from regiekaart.limits import Limits
+from regiekaart.policy.loader import load_policy, load_policy_document, policy_schema
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.chart import CompiledPolicy, compile_policy
+from regiekaart.runtime.commands import (
+    Appoint,
+    ChangeLevel,
+    CloseCase,
+    Command,
+    Deescalate,
+    EndMeasure,
+    Escalate,
+    ImposeMeasure,
+    Inform,
+    Melding,
+    Member,
+    OpenCase,
+    RecordAdvice,
+    RecordDecision,
+    Signal,
+    parse_commands,
+    structure_command,
+    unstructure_command,
+)
+from regiekaart.runtime.records import CaseState, Event, Facts
+from regiekaart.runtime.snapshot import Snapshot
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .terminal import printable
+from regiekaart.terminal import printable
 
 _ID_SHOWN = 128
 """How much of a case id a message shows: more than any id a store accepts."""

@@ -13,7 +13,7 @@ Identifiers (case, member, group, party, role, phase ids …)
     surrogates. A case id is a key that shows up in logs and listings: it must carry no
     personal data (use an opaque number, not a name or a BSN).
 
-Free text (a command's ``reason``, an :class:`~regiekaart.commands.Inform`'s ``about``)
+Free text (a command's ``reason``, an :class:`~regiekaart.runtime.commands.Inform`'s ``about``)
     at most :data:`MAX_TEXT_LENGTH` characters; line breaks (LF, CR) and tab are allowed,
     every other control character (NUL above all) and lone surrogates are not.
 
@@ -30,8 +30,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime
 
-from .errors import InvalidIdentifier, InvalidText, InvalidTime
-from .terminal import ESCAPED_CATEGORIES, escape_char, printable
+from regiekaart.errors import InvalidIdentifier, InvalidText, InvalidTime
+from regiekaart.terminal import ESCAPED_CATEGORIES, escape_char, printable
 
 __all__ = [
     "EARLIEST",

@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import attrs
 
-from .errors import InputRefused, LimitExceeded
+from regiekaart.errors import InputRefused, LimitExceeded
 
 MiB = 1024 * 1024
 

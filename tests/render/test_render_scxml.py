@@ -16,9 +16,9 @@ from render_support import SCENARIOS, cards, universeel
 from statemachine.io import load
 
 from regiekaart import EndMeasure, ImposeMeasure, compile_policy, load_policy
-from regiekaart.chart import END_EVENT, IMPOSE_EVENT
 from regiekaart.render.scxml import RK_NS, SCXML_NS, render_scxml
 from regiekaart.render.view import card_view
+from regiekaart.runtime.chart import END_EVENT, IMPOSE_EVENT
 from regiekaart.scenario import play, validate_scenario
 
 States = dict[str, tuple[str | None, bool, bool, bool]]

@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from conftest import SCENARIO
 from regiekaart.cli import app
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import simulate_range
 from regiekaart.simulate.model import compile_model
 from regiekaart.simulate.run import simulate
 from regiekaart.simulate.scale import simulate_on_cluster
-from regiekaart.simulate.scenario import load_population
 
 distributed = pytest.importorskip("distributed")
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})

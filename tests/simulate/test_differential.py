@@ -19,10 +19,10 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import MACHINES, write_scenario
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import Run, simulate_range
 from regiekaart.simulate.model import Model, compile_model
 from regiekaart.simulate.reference import ReferenceRun, simulate_reference
-from regiekaart.simulate.scenario import load_population
 
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "fase1": [

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from conftest import SCENARIO
 from regiekaart.simulate import draws
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import simulate_range
 from regiekaart.simulate.model import compile_model
-from regiekaart.simulate.scenario import load_population
 
 
 @settings(max_examples=25, derandomize=True, deadline=None)

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from conftest import SCENARIO, VARIANT, write_scenario
 from regiekaart import __version__
 from regiekaart.cli import app
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.output import interval
 from regiekaart.simulate.run import compare, simulate, write
-from regiekaart.simulate.scenario import load_population
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 
@@ -126,7 +126,7 @@ def test_the_progress_bar_appears_only_after_a_second() -> None:
 
     from rich.console import Console
 
-    from regiekaart.simulate.cli import _LazyBar
+    from regiekaart.cli.simulate import _LazyBar
 
     stream = io.StringIO()
     bar = _LazyBar(1000, Console(file=stream, force_terminal=True, width=120))

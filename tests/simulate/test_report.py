@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SCENARIO, VARIANT
+from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.report import render_report
 from regiekaart.simulate.run import compare, simulate
-from regiekaart.simulate.scenario import load_population
 
 pytest.importorskip("matplotlib")
 

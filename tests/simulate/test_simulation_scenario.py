@@ -13,7 +13,7 @@ import yaml
 
 from conftest import SCENARIO
 from regiekaart.errors import PolicyError
-from regiekaart.simulate.scenario import load_population
+from regiekaart.simulate.attempts import load_population
 
 
 def test_shipped_scenario_loads_and_expands_the_dominance_mix() -> None:

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from regiekaart import load_policy
+from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.invariants import Invariant
 from regiekaart.cli import app
-from regiekaart.commands import Escalate
-from regiekaart.explore import Scope
-from regiekaart.invariants import Invariant
+from regiekaart.runtime.commands import Escalate
 from regiekaart.verify import explore
 from regiekaart.verify.exhaustive import (
     AUTHORITY,

@@ -15,11 +15,19 @@ import attrs
 import pytest
 
 from regiekaart import load_policy
-from regiekaart.commands import Member
-from regiekaart.explore import Scope, dominance_representatives, situation_key
-from regiekaart.invariants import CHECKS, CaseView, Invariant, Params, Predicate, register_check
-from regiekaart.policy import Policy
-from regiekaart.records import ActiveMeasure
+from regiekaart.analysis.explore import Scope, dominance_representatives, situation_key
+from regiekaart.analysis.invariants import (
+    CHECKS,
+    CaseView,
+    Invariant,
+    Params,
+    Predicate,
+    register_check,
+)
+from regiekaart.policy.checks import KINDS
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.commands import Member
+from regiekaart.runtime.records import ActiveMeasure
 from regiekaart.verify import Exploration, explore, start_case
 
 MACHINES = Path(__file__).resolve().parents[2] / "machines"
@@ -191,6 +199,7 @@ def test_a_state_check_runs_once_per_situation_a_log_check_after_every_step() ->
         )
     finally:
         del CHECKS["test-counting-state"], CHECKS["test-counting-log"]
+        del KINDS["test-counting-state"], KINDS["test-counting-log"]
     assert not run.bound_hit
     assert calls["log"] == run.accepted + 1, "after every accepted step, and at the start"
     # Once per situation; the start once more if a step leads back into it.

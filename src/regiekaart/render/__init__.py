@@ -6,14 +6,19 @@ and the chart another engine loads cannot drift apart. A case's history is drawn
 a played scenario or from its events by :mod:`.timeline`.
 """
 
-from .diagram import DiagramError, GraphvizMissingError, render_mermaid, render_svg
-from .formats import FORMATS, card_png, render_card
-from .html import render_html
-from .markdown import render_markdown
-from .model import CardView
-from .scxml import render_scxml
-from .timeline import Timeline, render_timeline, timeline_from_events, timeline_from_scenario
-from .view import card_view
+from regiekaart.render.diagram import DiagramError, GraphvizMissingError, render_mermaid, render_svg
+from regiekaart.render.formats import FORMATS, card_png, render_card
+from regiekaart.render.html import render_html
+from regiekaart.render.markdown import render_markdown
+from regiekaart.render.model import CardView
+from regiekaart.render.scxml import render_scxml
+from regiekaart.render.timeline import (
+    Timeline,
+    render_timeline,
+    timeline_from_events,
+    timeline_from_scenario,
+)
+from regiekaart.render.view import card_view
 
 __all__ = [
     "FORMATS",

@@ -28,7 +28,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ..errors import RegiekaartError
+from regiekaart.errors import RegiekaartError
 
 FLAGS = (
     "--headless",

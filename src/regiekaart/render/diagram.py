@@ -32,8 +32,8 @@ from statemachine.contrib.diagram.model import (
 from statemachine.contrib.diagram.renderers.dot import DotRenderer, DotRendererConfig
 from statemachine.contrib.diagram.renderers.mermaid import MermaidRenderer, MermaidRendererConfig
 
-from ..errors import RegiekaartError
-from .model import CardView, ChartState, ChartTransition
+from regiekaart.errors import RegiekaartError
+from regiekaart.render.model import CardView, ChartState, ChartTransition
 
 FONT = "Liberation Sans"
 _MARK = "@@edge"

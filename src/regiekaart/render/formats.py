@@ -12,14 +12,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..policy import Policy
-from .browser import BrowserError, Chromium, png_with_text
-from .diagram import render_dot, render_mermaid, render_svg
-from .html import render_html
-from .markdown import render_markdown
-from .model import CardView
-from .scxml import render_scxml
-from .view import card_view
+from regiekaart.policy.model import Policy
+from regiekaart.render.browser import BrowserError, Chromium, png_with_text
+from regiekaart.render.diagram import render_dot, render_mermaid, render_svg
+from regiekaart.render.html import render_html
+from regiekaart.render.markdown import render_markdown
+from regiekaart.render.model import CardView
+from regiekaart.render.scxml import render_scxml
+from regiekaart.render.view import card_view
 
 TEXT_FORMATS: dict[str, Callable[[CardView], str]] = {
     "html": render_html,

@@ -12,7 +12,7 @@ from functools import cache
 
 import jinja2
 
-from .model import CardView
+from regiekaart.render.model import CardView
 
 
 @cache

@@ -11,7 +11,7 @@ from functools import cache
 
 import jinja2
 
-from .model import CardView
+from regiekaart.render.model import CardView
 
 
 def md_cell(text: str) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..chart import IMPOSE_EVENT
-from .model import CardView, ChartState, ChartTransition
+from regiekaart.render.model import CardView, ChartState, ChartTransition
+from regiekaart.runtime.chart import IMPOSE_EVENT
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 RK_NS = "urn:regiekaart:scxml:1"

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from ..commands import (
+from regiekaart.errors import CommandRefused
+from regiekaart.policy.model import Policy
+from regiekaart.render.html import environment
+from regiekaart.render.model import Colour, colour
+from regiekaart.runtime.commands import (
     Appoint,
     ChangeLevel,
     Command,
@@ -30,14 +34,10 @@ from ..commands import (
     RecordAdvice,
     RecordDecision,
 )
-from ..errors import CommandRefused
-from ..policy import Policy
-from ..records import Event
-from .html import environment
-from .model import Colour, colour
+from regiekaart.runtime.records import Event
 
 if TYPE_CHECKING:
-    from ..scenario import ScenarioResult
+    from regiekaart.scenario.play import ScenarioResult
 
 COMMAND_LABELS: dict[str, str] = {
     "open": "Casus geopend",

@@ -15,10 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from ..chart import END_EVENT, IMPOSE_EVENT, CompiledPolicy, compile_policy
-from ..loader import locate
-from ..policy import Policy, RoleCell, StateDef, TransitionRule
-from .model import (
+from regiekaart.policy.loader import locate
+from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
+from regiekaart.render.model import (
     KIND_LABELS,
     AgreementRef,
     CardView,
@@ -42,6 +41,7 @@ from .model import (
     SubState,
     colour,
 )
+from regiekaart.runtime.chart import END_EVENT, IMPOSE_EVENT, CompiledPolicy, compile_policy
 
 
 class _Extractor:

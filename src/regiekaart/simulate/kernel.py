@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from . import draws
-from .model import Model, households
+from regiekaart.simulate import draws
+from regiekaart.simulate.model import Model, households
 
 BLOCK = 131_072
 

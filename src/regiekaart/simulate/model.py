@@ -1,8 +1,8 @@
 """Policy + scenario compiled into tables by driving the real runtime.
 
 Every situation a household can reach with the scenario's attempts is found by the one
-situation explorer (:func:`regiekaart.explore.bfs`), which applies each attempt to a real
-:class:`~regiekaart.case.Case`. What happened — the target situation, or the rule that
+situation explorer (:func:`regiekaart.analysis.explore.bfs`), which applies each attempt to a real
+:class:`~regiekaart.runtime.case.Case`. What happened — the target situation, or the rule that
 refused — is written into arrays; nothing about the policy's rules is restated here, so
 the kernel cannot drift from the runtime.
 """
@@ -15,15 +15,15 @@ from typing import Any
 
 import attrs
 
-from ..case import Case
-from ..clock import StepClock
-from ..commands import Command
-from ..errors import PolicyError
-from ..explore import Outcome, SituationKey, Step, bfs
-from ..policy import Policy
-from ..records import CaseState
-from . import draws
-from .scenario import PopulationScenario
+from regiekaart.analysis.explore import Outcome, SituationKey, Step, bfs
+from regiekaart.clock import StepClock
+from regiekaart.errors import PolicyError
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Command
+from regiekaart.runtime.records import CaseState
+from regiekaart.simulate import draws
+from regiekaart.simulate.attempts import PopulationScenario
 
 NOTHING = "nothing"
 

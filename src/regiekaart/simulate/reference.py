@@ -1,4 +1,4 @@
-"""The reference engine: one real :class:`~regiekaart.case.Case` per household.
+"""The reference engine: one real :class:`~regiekaart.runtime.case.Case` per household.
 
 Every week each household's uniform picks an attempt from its current state's table,
 and the command goes through :meth:`Case.apply` — deciders, criteria, hand-overs and
@@ -13,11 +13,11 @@ from typing import Any
 
 import attrs
 
-from ..case import Case
-from ..clock import StepClock
-from ..errors import CommandRefused
-from . import draws
-from .model import Model, households
+from regiekaart.clock import StepClock
+from regiekaart.errors import CommandRefused
+from regiekaart.runtime.case import Case
+from regiekaart.simulate import draws
+from regiekaart.simulate.model import Model, households
 
 Snapshot = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
 """Where a household is: its active states and its role holders."""

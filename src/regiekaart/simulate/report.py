@@ -14,8 +14,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..render.model import PALETTE
-from .run import SimulationResult
+from regiekaart.render.model import PALETTE
+from regiekaart.simulate.run import SimulationResult
 
 NEUTRAL = "#6b6b6b"
 

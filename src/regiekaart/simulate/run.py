@@ -15,11 +15,18 @@ from typing import Any
 
 import attrs
 
-from .. import __version__
-from .kernel import simulate_range
-from .model import Model, compile_model
-from .output import Tables, headline, summarise, tables, write_parquet, write_summary
-from .scenario import PopulationScenario
+from regiekaart import __version__
+from regiekaart.simulate.attempts import PopulationScenario
+from regiekaart.simulate.kernel import simulate_range
+from regiekaart.simulate.model import Model, compile_model
+from regiekaart.simulate.output import (
+    Tables,
+    headline,
+    summarise,
+    tables,
+    write_parquet,
+    write_summary,
+)
 
 Progress = Callable[[int], None]
 """Called with the number of household-weeks just finished."""
@@ -90,7 +97,7 @@ def simulate(
                 report(done * horizon)
 
         if client is not None:
-            from .scale import simulate_on_cluster
+            from regiekaart.simulate.scale import simulate_on_cluster
 
             run = simulate_on_cluster(
                 client, model, n, replication=replication, weeks=horizon, progress=advance
@@ -106,7 +113,7 @@ def simulate(
 
 def compare(base: SimulationResult, other: SimulationResult) -> dict[str, dict[str, float]]:
     """Paired differences (other minus base) per headline figure, with 95% intervals."""
-    from .output import interval
+    from regiekaart.simulate.output import interval
 
     keys = sorted({key for head in (*base.headlines, *other.headlines) for key in head})
     out = {}

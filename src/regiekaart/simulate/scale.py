@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .kernel import Run, simulate_range
-from .model import Model
+from regiekaart.simulate.kernel import Run, simulate_range
+from regiekaart.simulate.model import Model
 
 
 def _task(model: Model, a: int, b: int, replication: int, weeks: int) -> Run:

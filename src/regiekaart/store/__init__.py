@@ -7,11 +7,11 @@ a writer that loaded an older version gets a
 committed. :func:`open_store` takes ``sqlite:///path`` or ``postgresql://...``.
 """
 
-from .audit import ChainReport, StoredEvent
-from .migrations import LATEST as SCHEMA_VERSION
-from .protocol import CaseInfo, CaseStore
-from .sqlite import SQLiteStore
-from .url import open_store
+from regiekaart.store.audit import ChainReport, StoredEvent
+from regiekaart.store.migrations import LATEST as SCHEMA_VERSION
+from regiekaart.store.protocol import CaseInfo, CaseStore
+from regiekaart.store.sqlite import SQLiteStore
+from regiekaart.store.url import open_store
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,7 +27,7 @@ __all__ = [
 def __getattr__(name: str) -> object:
     """``PostgresStore`` on first use, so importing the store never needs psycopg."""
     if name == "PostgresStore":
-        from .postgres import PostgresStore
+        from regiekaart.store.postgres import PostgresStore
 
         return PostgresStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

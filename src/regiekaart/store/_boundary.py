@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ..case import Case
-from ..errors import InvalidTime, UnstorableValue
-from ..ids import check_id, check_time
-from ._sql import Cursor
+from regiekaart.errors import InvalidTime, UnstorableValue
+from regiekaart.ids import check_id, check_time
+from regiekaart.runtime.case import Case
+from regiekaart.store._sql import Cursor
 
 NUL_REFUSED = (
     "a text holds a NUL character, which PostgreSQL cannot store; it is refused on every backend"
@@ -141,7 +141,7 @@ class CheckedCursor:
 
 class IdChecks:
     """Mixed into both backends: a case whose id :func:`~regiekaart.ids.check_id`
-    refuses is never stored, whoever made the :class:`~regiekaart.case.Case`, and an
+    refuses is never stored, whoever made the :class:`~regiekaart.runtime.case.Case`, and an
     invalid byte in its first events is the same refusal as in a later commit."""
 
     def create(self, case: Case) -> None:

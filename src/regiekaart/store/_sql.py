@@ -18,10 +18,8 @@ from weakref import WeakKeyDictionary
 
 import structlog
 
-from ..case import Case
-from ..clock import Clock, system_clock
-from ..commands import Command
-from ..errors import (
+from regiekaart.clock import Clock, system_clock
+from regiekaart.errors import (
     AuditChainBroken,
     CaseExists,
     CaseNotFound,
@@ -31,13 +29,15 @@ from ..errors import (
     SnapshotMismatch,
     StoreError,
 )
-from ..policy import Policy
-from ..records import CaseState, Event, unstructure
-from ..snapshot import Snapshot, canonical_json, differences, state_digest
-from . import migrations
-from .audit import GENESIS, ChainReport, Links, StoredEvent, link, verify_chain
-from .protocol import CaseInfo
-from .replay import Cards, replay_report
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Command
+from regiekaart.runtime.records import CaseState, Event, unstructure
+from regiekaart.runtime.snapshot import Snapshot, canonical_json, differences, state_digest
+from regiekaart.store import migrations
+from regiekaart.store.audit import GENESIS, ChainReport, Links, StoredEvent, link, verify_chain
+from regiekaart.store.protocol import CaseInfo
+from regiekaart.store.replay import Cards, replay_report
 
 _log = structlog.get_logger("regiekaart.store")
 

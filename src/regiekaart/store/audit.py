@@ -3,7 +3,8 @@
 Each event row carries ``hash = sha256(prev_hash + canonical JSON of the row's content)``,
 where the content names the case, the policy digest the command was decided under, the
 whole event (command, rule, § source, hand-overs, configuration before and after) and the
-digest of the whole case state the event produced (:func:`~regiekaart.snapshot.state_digest`).
+digest of the whole case state the event produced
+(:func:`~regiekaart.runtime.snapshot.state_digest`).
 The case row keeps the head of its chain (version and last hash), and its snapshot must
 be the state the head event names: a snapshot changed behind the store's back no longer
 matches, and a case in that condition is never loaded, so no command is applied to it.
@@ -29,9 +30,9 @@ import cattrs
 from attrs import frozen
 from cattrs.v import format_exception
 
-from ..errors import AuditChainBroken, CorruptRecord
-from ..records import CaseState, Event, structure_event, unstructure
-from ..snapshot import canonical_json, state_digest
+from regiekaart.errors import AuditChainBroken, CorruptRecord
+from regiekaart.runtime.records import CaseState, Event, structure_event, unstructure
+from regiekaart.runtime.snapshot import canonical_json, state_digest
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of a case's first event."""

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from ..errors import StoreError, UnstorableValue
-from ._boundary import (
+from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
     IdChecks,
@@ -35,8 +35,8 @@ from ._boundary import (
     time_in,
     time_out,
 )
-from ._sql import Cursor, SQLStore
-from .url import check_postgres_url, redact
+from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.store.url import check_postgres_url, redact
 
 if TYPE_CHECKING:
     import psycopg

@@ -18,12 +18,12 @@ from typing import Protocol, runtime_checkable
 
 from attrs import frozen
 
-from ..case import Case
-from ..clock import Clock, system_clock
-from ..commands import Command
-from ..policy import Policy
-from ..records import CaseState, Event
-from .audit import ChainReport, StoredEvent
+from regiekaart.clock import Clock, system_clock
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Command
+from regiekaart.runtime.records import CaseState, Event
+from regiekaart.store.audit import ChainReport, StoredEvent
 
 
 @frozen

@@ -20,9 +20,7 @@ from typing import Any
 
 from attrs import evolve
 
-from ..case import Case, replaying
-from ..commands import OpenCase
-from ..errors import (
+from regiekaart.errors import (
     AuditChainBroken,
     CommandRefused,
     CorruptRecord,
@@ -30,11 +28,13 @@ from ..errors import (
     RegiekaartError,
     SnapshotMismatch,
 )
-from ..limits import Limits
-from ..policy import Policy
-from ..records import Event
-from ..snapshot import Snapshot, differences, state_digest
-from .audit import ChainReport, StoredEvent
+from regiekaart.limits import Limits
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.case import Case, replaying
+from regiekaart.runtime.commands import OpenCase
+from regiekaart.runtime.records import Event
+from regiekaart.runtime.snapshot import Snapshot, differences, state_digest
+from regiekaart.store.audit import ChainReport, StoredEvent
 
 
 class _CardProblem(ValueError):
@@ -57,7 +57,7 @@ class Cards:
         return self._known[digest]
 
     def _build(self, digest: str) -> Policy | None:
-        from ..loader import load_policy_document
+        from regiekaart.policy.loader import load_policy_document
 
         text = self._read(digest)
         if text is None:

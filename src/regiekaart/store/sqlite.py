@@ -28,9 +28,8 @@ from urllib.parse import quote
 
 import structlog
 
-from ..errors import StoreError, UnstorableValue
-from ..terminal import printable
-from ._boundary import (
+from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
     IdChecks,
@@ -38,7 +37,8 @@ from ._boundary import (
     time_in,
     time_out,
 )
-from ._sql import Cursor, SQLStore
+from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.terminal import printable
 
 _log = structlog.get_logger("regiekaart.store")
 

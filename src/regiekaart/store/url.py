@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..errors import StoreError
-from .protocol import CaseStore
+from regiekaart.errors import StoreError
+from regiekaart.store.protocol import CaseStore
 
 HIDDEN = "***"
 
@@ -174,12 +174,12 @@ def open_store(url: str, *, create: bool = True) -> CaseStore:
                 "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"
                 " (the one given is not shown: it may hold a password)"
             )
-        from .sqlite import SQLiteStore
+        from regiekaart.store.sqlite import SQLiteStore
 
         return SQLiteStore(rest[1:], create=create)
     if scheme in ("postgresql", "postgres"):
         check_postgres_url(url)
-        from .postgres import PostgresStore
+        from regiekaart.store.postgres import PostgresStore
 
         return PostgresStore(url, create=create)
     named = f" {scheme!r}" if _SCHEME.fullmatch(scheme) else ""

@@ -3,12 +3,12 @@
 A policy officer who changes a regiekaart learns here, before the change is adopted,
 whether every obligation of the handreiking still holds — and if not, sees the
 shortest story that breaks it, as a scenario file ``regiekaart run`` replays.
-Everything stands on the one situation explorer (:mod:`regiekaart.explore`), which
+Everything stands on the one situation explorer (:mod:`regiekaart.analysis.explore`), which
 applies commands to the real runtime, so the verdict cannot drift from the engine.
 """
 
 from __future__ import annotations
 
-from .exhaustive import VERIFY_SCOPE, Exploration, Finding, explore, start_case
+from regiekaart.verify.exhaustive import VERIFY_SCOPE, Exploration, Finding, explore, start_case
 
 __all__ = ["VERIFY_SCOPE", "Exploration", "Finding", "explore", "start_case"]

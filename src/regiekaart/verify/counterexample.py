@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from ..commands import Command, Member, unstructure_command
-from ..policy import Policy
-from ..records import Event
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.commands import Command, Member, unstructure_command
+from regiekaart.runtime.records import Event
 
 _DEFAULTS: dict[str, Any] = {
     "together": [],
@@ -154,7 +154,7 @@ def roles_after(
     """The role holders after replaying ``trace`` on a fresh case (what the last step expects)."""
     from structlog.testing import capture_logs
 
-    from ..case import Case
+    from regiekaart.runtime.case import Case
 
     with capture_logs():
         case = Case.create(policy, "replay", actor=opened_by, members=household)

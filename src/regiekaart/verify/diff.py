@@ -22,8 +22,7 @@ from rich.table import Table
 from rich.text import Text
 from structlog.testing import capture_logs
 
-from ..commands import Command, structure_command, unstructure_command
-from ..explore import (
+from regiekaart.analysis.explore import (
     Outcome,
     Scope,
     SituationKey,
@@ -34,10 +33,11 @@ from ..explore import (
     situation_key,
     try_command,
 )
-from ..policy import Policy
-from ..records import CaseState, Event
-from .counterexample import describe_command, tell
-from .exhaustive import VERIFY_SCOPE, Exploration, explore
+from regiekaart.policy.model import Policy
+from regiekaart.runtime.commands import Command, structure_command, unstructure_command
+from regiekaart.runtime.records import CaseState, Event
+from regiekaart.verify.counterexample import describe_command, tell
+from regiekaart.verify.exhaustive import VERIFY_SCOPE, Exploration, explore
 
 
 @attrs.frozen

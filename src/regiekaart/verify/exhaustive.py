@@ -1,6 +1,6 @@
 """Exhaustive exploration of a policy: every reachable situation, every obligation checked.
 
-The explorer (:func:`regiekaart.explore.bfs`) applies every command the policy suggests
+The explorer (:func:`regiekaart.analysis.explore.bfs`) applies every command the policy suggests
 to a real case, breadth first, so the first time something goes wrong is also the
 shortest story in which it does. This module adds what a verdict needs on top of it:
 
@@ -8,7 +8,7 @@ shortest story in which it does. This module adds what a verdict needs on top of
   situation): checks that read the event log (warm handover, leaving fase 4 only with
   the plan) then see each way into a situation, not just the first one found;
 * every decider rule is checked on each accepted command directly against
-  :func:`regiekaart.authority.authorized`, independent of the runtime's own guard;
+  :func:`regiekaart.runtime.authority.authorized`, independent of the runtime's own guard;
 * which states were reached and which rules fired (the rest are dead);
 * "from every situation the initial phase is reachable again" is decided on the
   explored graph, backwards from the situations in that phase — one pass over the
@@ -30,10 +30,7 @@ from typing import Any, Literal
 import attrs
 import structlog
 
-from .. import authority
-from ..case import Case
-from ..commands import Member
-from ..explore import (
+from regiekaart.analysis.explore import (
     Examine,
     Outcome,
     PathClock,
@@ -45,9 +42,12 @@ from ..explore import (
     can_fork,
     default_household,
 )
-from ..invariants import CHECKS, Invariant, invariants_for
-from ..policy import Policy
-from ..records import CaseState, Event
+from regiekaart.analysis.invariants import CHECKS, Invariant, invariants_for
+from regiekaart.policy.model import Policy
+from regiekaart.runtime import authority
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Member
+from regiekaart.runtime.records import CaseState, Event
 
 FindingKind = Literal["invariant", "authority", "unreachable", "dead_rule", "dead_end"]
 
@@ -61,7 +61,7 @@ RULES_FIRE = "every-rule-fires"
 
 VERIFY_SCOPE = Scope(measure_order=False)
 """The explorer's default scope, with measures imposed in another order merged (sound
-for every registered check: see :attr:`regiekaart.explore.Scope.measure_order`)."""
+for every registered check: see :attr:`regiekaart.analysis.explore.Scope.measure_order`)."""
 
 
 @attrs.frozen
@@ -99,7 +99,7 @@ class Exploration:
     accepted: int = 0
     seconds: float = 0.0
     workers: int = 1
-    """Processes the search ran in (see :func:`~regiekaart.explore.bfs`)."""
+    """Processes the search ran in (see :func:`~regiekaart.analysis.explore.bfs`)."""
     bound_hit: bool = False
     reached: set[str] = attrs.field(factory=set)
     fired: set[str] = attrs.field(factory=set)
@@ -191,7 +191,7 @@ def explore(
     """Explore ``policy`` breadth first and check every obligation on the way.
 
     ``on_visit``, ``observe`` and ``on_tally`` are the ``visit``, ``examine`` and
-    ``tally`` of :func:`~regiekaart.explore.bfs` (``on_tally`` gets what ``observe``
+    ``tally`` of :func:`~regiekaart.analysis.explore.bfs` (``on_tally`` gets what ``observe``
     returned as the note), for tools that compare explorations (the policy diff) without
     exploring twice. ``workers > 1`` spreads each breadth-first level over that many
     processes; the result, shortest stories included, is the same.

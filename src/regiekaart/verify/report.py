@@ -19,11 +19,17 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..explore import Scope
-from ..invariants import Invariant
-from ..policy import Policy
-from .counterexample import roles_after, scenario_document, slug, tell, write_scenario
-from .exhaustive import VERIFY_SCOPE, Exploration, Finding, Progress, explore
+from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.invariants import Invariant
+from regiekaart.policy.model import Policy
+from regiekaart.verify.counterexample import (
+    roles_after,
+    scenario_document,
+    slug,
+    tell,
+    write_scenario,
+)
+from regiekaart.verify.exhaustive import VERIFY_SCOPE, Exploration, Finding, Progress, explore
 
 Status = Literal["holds", "violated", "not proven"]
 
@@ -119,7 +125,7 @@ def load_invariants(spec: str) -> list[Invariant]:
 
 
 def entry_point_invariants() -> list[Invariant]:
-    """Invariants installed packages declare under the ``regiekaart.invariants`` group."""
+    """Invariants installed packages declare under the ``regiekaart.analysis.invariants`` group."""
     out: list[Invariant] = []
     for point in entry_points(group=ENTRY_POINT_GROUP):
         out.extend(load_invariants(point.value))
@@ -214,13 +220,13 @@ def _write(
 
 
 def _hypothesis(policy: Policy, extra: Sequence[Invariant], examples: int, steps: int = 15) -> Row:
-    """The seeded (derandomized) stateful test of :mod:`regiekaart.testing`."""
+    """The seeded (derandomized) stateful test of :mod:`regiekaart.testing.machine`."""
     title = f"Random command sequences ({examples} examples, derandomized)"
     try:
         from hypothesis import HealthCheck, settings
         from hypothesis.stateful import run_state_machine_as_test
 
-        from ..testing import policy_state_machine
+        from regiekaart.testing.machine import policy_state_machine
     except ImportError:
         return Row(
             "hypothesis",

@@ -1,0 +1,261 @@
+"""The ``regiekaart`` command line: a thin skin over the library.
+
+Every command parses its arguments, calls the same functions a host system would
+(:func:`~regiekaart.policy.loader.load_policy`, :func:`~regiekaart.scenario.play`, the views
+of :mod:`regiekaart.render.cardview` and :mod:`regiekaart.render.scenarioview`) and prints.
+Bad input is a message on stderr naming file, line and path, with exit code 2, never a
+traceback.
+The library's log events stay out of the output: with ``--log`` they go to stderr as
+JSON lines, otherwise they are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TextIO
+
+import structlog
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from regiekaart import __version__
+from regiekaart.cli._input import BAD_INPUT, SearchPathOption, policy_or_exit, search_path
+from regiekaart.errors import InputRefused, PolicyError
+from regiekaart.policy.loader import load_policy, policy_schema
+from regiekaart.policy.model import Policy
+from regiekaart.render.cardview import card_view
+from regiekaart.render.scenarioview import scenario_view, verdict
+from regiekaart.scenario.play import (
+    ScenarioResult,
+    is_scenario_file,
+    play,
+    scenario_schema,
+    validate_scenario,
+)
+
+FAILED = 1
+"""Exit code for input that was read but did not pass (an invalid file, a failed expectation)."""
+
+app = typer.Typer(
+    name="regiekaart",
+    help="The de-escaleren regiekaart as an executable, checkable statechart.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> None:
+    """Send the library's structlog events to ``stream`` (stderr) as JSON, or drop them.
+
+    The library never prints; a host decides where its events go. The CLI's own output
+    is on stdout, so the events must never land there.
+    """
+    processors: list[structlog.typing.Processor] = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Escaped: a log line on a terminal shows no raw control or bidi character.
+        structlog.processors.JSONRenderer(ensure_ascii=True),
+    ]
+    structlog.configure(
+        processors=processors if enabled else [_drop],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.DEBUG if enabled else logging.CRITICAL
+        ),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def _drop(logger: Any, method: str, event: structlog.typing.EventDict) -> NoReturn:
+    raise structlog.DropEvent
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"regiekaart {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    log: Annotated[
+        bool, typer.Option("--log", help="Write the library's log events to stderr as JSON lines.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The de-escaleren regiekaart as an executable, checkable statechart."""
+    configure_logging(enabled=log)
+
+
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Policy or scenario files (YAML).")],
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Check scenarios against this policy instead of the one they name."),
+    ] = None,
+    path: SearchPathOption = None,
+) -> None:
+    """Check each file: a policy against the schema and its semantics, a scenario also
+    against its policy. Prints OK or every problem; exits 1 if any file is invalid, 2 if
+    one cannot be used at all (missing, not UTF-8 text, too large, not a card)."""
+    out = _out()
+    invalid = 0
+    unusable = False
+    for file in files:
+        try:
+            summary = _check(file, policy, search_path(path))
+        except PolicyError as error:
+            invalid += 1
+            unusable = unusable or isinstance(error, InputRefused)
+            out.print(Text.assemble(("INVALID ", "bold red"), str(file)))
+            for line in str(error).splitlines():
+                out.print(Text(f"  {line}"), soft_wrap=True)
+            continue
+        out.print(Text.assemble(("OK ", "bold green"), str(file), (f"  {summary}", "dim")))
+    if invalid:
+        raise typer.Exit(BAD_INPUT if unusable else FAILED)
+
+
+def _check(file: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
+    if is_scenario_file(file):
+        scenario, resolved = validate_scenario(file, policy, search_path=dirs)
+        return f"scenario {scenario.case_id}: {len(scenario.steps)} steps on policy {resolved.id}"
+    loaded = load_policy(file, search_path=dirs)
+    extends = f", extends {' → '.join(loaded.extends)}" if loaded.extends else ""
+    return (
+        f"policy {loaded.id}: {len(loaded.phases())} phases, "
+        f"{len(loaded.transitions)} transitions, {len(loaded.parties)} parties{extends}"
+    )
+
+
+@app.command()
+def show(
+    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    path: SearchPathOption = None,
+) -> None:
+    """Show the regiekaart as the table of §2.3: roles down, phases across, then the
+    transitions with their deciders and criteria."""
+    loaded = policy_or_exit(policy, path)
+    _out().print(card_view(loaded))
+
+
+@app.command()
+def schema(
+    scenario: Annotated[
+        bool, typer.Option("--scenario", help="Print the scenario schema instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of policy files (or, with --scenario, of scenario files)."""
+    document = scenario_schema() if scenario else policy_schema()
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@app.command(no_args_is_help=True)
+def run(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILES",
+            help="An optional policy, which overrides the one each scenario names, "
+            "then one or more scenario files (YAML).",
+            show_default=False,
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
+    ] = False,
+    path: SearchPathOption = None,
+) -> None:
+    """Play case stories step by step: run [POLICY] SCENARIO...
+
+    Exits 1 if an expectation fails, 2 on bad input.
+    """
+    policy: Policy | None = None
+    scenarios = list(files)
+    dirs = search_path(path)
+    if not is_scenario_file(scenarios[0]):
+        policy = policy_or_exit(scenarios.pop(0), dirs)
+    if not scenarios:
+        _err().print(Text("give at least one scenario file after the policy", style="red"))
+        raise typer.Exit(BAD_INPUT)
+    results: list[ScenarioResult] = []
+    documents: list[dict[str, Any]] = []
+    bad = False
+    out, err = _out(), _err()
+    for file in scenarios:
+        try:
+            scenario, resolved = validate_scenario(file, policy, search_path=dirs)
+        except PolicyError as error:
+            bad = True
+            err.print(Text(str(error), style="red"), soft_wrap=True)
+            documents.append({"scenario": str(file), "passed": False, "error": str(error)})
+            continue
+        result = play(scenario, resolved)
+        results.append(result)
+        documents.append(result.as_json())
+        if as_json:
+            if not result.passed:
+                err.print(verdict(result), soft_wrap=True)
+        else:
+            out.print(scenario_view(result))
+            out.print(verdict(result), soft_wrap=True)
+            out.print()
+    if as_json:
+        passed = not bad and all(r.passed for r in results)
+        document = {"passed": passed, "scenarios": documents}
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    if bad:
+        raise typer.Exit(BAD_INPUT)
+    if not all(r.passed for r in results):
+        raise typer.Exit(FAILED)
+
+
+def _mount_subapps(root: typer.Typer) -> None:
+    """Mount the other command groups: case, audit, render, verify, diff, simulate.
+
+    This is the one place they are added: an import and a ``root.add_typer(...)`` (or
+    ``root.command(...)``) line each, between the markers. Nothing else in this module
+    changes when a group is added.
+    """
+    # >>> sub-apps (keep one block per group)
+    from regiekaart.cli.store import audit_app, case_app
+
+    root.add_typer(case_app, name="case")
+    root.add_typer(audit_app, name="audit")
+    from regiekaart.cli.render import register as register_render
+
+    register_render(root)
+    from regiekaart.cli.simulate import register as register_simulate
+
+    register_simulate(root)
+    from regiekaart.cli.verify import register as register_verify
+
+    register_verify(root)
+    # <<< sub-apps
+
+
+_mount_subapps(app)
+
+
+def main() -> None:
+    """The ``regiekaart`` console script."""
+    app()

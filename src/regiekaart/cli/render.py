@@ -1,0 +1,159 @@
+"""``regiekaart render`` and ``regiekaart render-timeline``: the renderings on the command line.
+
+A thin skin over :mod:`regiekaart.render.formats` and :mod:`regiekaart.render.timeline`:
+parse the options, call the library, write the file or print. Unusable input is one
+message on stderr naming file, line and path, exit code 2; a missing tool (Graphviz,
+Chromium) is a message naming the Debian package to install, exit code 3.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
+from regiekaart.errors import PolicyError, StoreError
+from regiekaart.policy.model import Policy
+from regiekaart.render.browser import BrowserError
+from regiekaart.render.diagram import DiagramError
+from regiekaart.render.formats import FORMATS, SUFFIXES, card_png, render_card
+from regiekaart.render.timeline import render_timeline, timeline_from_events, timeline_from_scenario
+from regiekaart.scenario.play import play, validate_scenario
+from regiekaart.store import open_store
+
+BAD_INPUT = 2
+"""Exit code for input that cannot be used."""
+
+MISSING_TOOL = 3
+"""Exit code when an outside program the format needs (dot, chromium) cannot run."""
+
+
+def _fail(code: int, message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False).print(Text(message, style="red"), soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _policy(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
+    return policy_or_exit(path, dirs)
+
+
+def _write(content: str | bytes, output: Path | None) -> None:
+    if output is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            sys.stdout.write(content)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        output.write_bytes(content)
+    else:
+        output.write_text(content, encoding="utf-8")
+    Console(stderr=True, highlight=False).print(Text(f"wrote {output}", style="dim"))
+
+
+def render(
+    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"Output format: {', '.join(FORMATS)}.",
+            show_default=True,
+        ),
+    ] = "html",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    path: SearchPathOption = None,
+) -> None:
+    """Render a regiekaart as a page, a diagram or an SCXML chart.
+
+    html and md give the card of §2.3; svg, mermaid and dot the statechart diagram; scxml
+    the compiled chart for other engines; png a picture of the HTML card.
+    """
+    if fmt not in FORMATS:
+        raise _fail(BAD_INPUT, f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise _fail(BAD_INPUT, "a PNG is not for the terminal; give -o FILE" + SUFFIXES["png"])
+    loaded = _policy(policy, path)
+    try:
+        content: str | bytes = card_png(loaded) if fmt == "png" else render_card(loaded, fmt)
+    except (DiagramError, BrowserError) as error:
+        raise _fail(MISSING_TOOL, str(error)) from None
+    _write(content, output)
+
+
+def render_timeline_command(
+    source: Annotated[
+        Path | None,
+        typer.Argument(help="A scenario file (YAML) to play and draw.", show_default=False),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="The policy: overrides the scenario's; required with --store."),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(help="Draw a stored case instead: sqlite:///PATH or postgresql://…"),
+    ] = None,
+    case: Annotated[str | None, typer.Option(help="The stored case's id (with --store).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    path: SearchPathOption = None,
+) -> None:
+    """Draw one case's history as an HTML timeline.
+
+    Phases over time in the card's colours, role holders as lanes, every decision with
+    its actor, criteria and reason, refusals marked. From a scenario file
+    (render-timeline SCENARIO) or a stored case (--store URL --case ID --policy POLICY).
+    """
+    if store is not None:
+        if source is not None or case is None or policy is None:
+            raise _fail(BAD_INPUT, "with --store give --case ID and --policy POLICY, no scenario")
+        page = _stored_timeline(store, case, _policy(policy, path))
+    else:
+        if source is None:
+            raise _fail(BAD_INPUT, "give a scenario file, or --store URL --case ID --policy POLICY")
+        page = _scenario_timeline(source, policy, search_path(path))
+    _write(page, output)
+
+
+def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
+    try:
+        scenario, resolved = validate_scenario(
+            source, _policy(policy, dirs) if policy else None, search_path=dirs
+        )
+    except PolicyError as error:
+        raise _fail(BAD_INPUT, str(error)) from None
+    return render_timeline(timeline_from_scenario(play(scenario, resolved)))
+
+
+def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
+    try:
+        store = open_store(url, create=False)
+    except StoreError as error:
+        raise _fail(BAD_INPUT, str(error)) from None
+    try:
+        events = [row.event() for row in store.history(case_id)]
+    except StoreError as error:
+        raise _fail(BAD_INPUT, str(error)) from None
+    finally:
+        store.close()
+    return render_timeline(timeline_from_events(policy, case_id, events))
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``render`` and ``render-timeline`` to the ``regiekaart`` command."""
+    root.command("render", no_args_is_help=True)(render)
+    root.command("render-timeline")(render_timeline_command)

@@ -1,0 +1,226 @@
+"""``regiekaart verify`` and ``regiekaart diff``: the command-line skin over this package.
+
+Exit codes: 0 when every obligation holds (verify) or nothing changed in behaviour
+(diff is informative: 0 unless ``--fail-on-change``), 1 when an obligation is violated or
+not proven (a bound hit without ``--allow-bound``), 2 for input that cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from regiekaart.analysis.explore import Scope
+from regiekaart.cli._input import SearchPathOption, policy_or_exit
+from regiekaart.policy.model import Policy
+from regiekaart.verify.diff import diff_policies, render_diff
+from regiekaart.verify.report import extra_invariants, render, verify_policy
+
+BAD_INPUT = 2
+FAILED = 1
+
+HoldersOption = Annotated[
+    str,
+    typer.Option(
+        "--holders",
+        help="Holder choices tried: none, deciding (roles some rule reads) or all.",
+    ),
+]
+
+MeasureOrderOption = Annotated[
+    bool,
+    typer.Option(
+        "--measure-order",
+        help="Tell situations apart by the order measures were imposed in (needed only "
+        "when a host check reads the order of role holders).",
+    ),
+]
+
+
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="Processes that explore each breadth-first level (0: one per CPU; 1: this "
+        "process only). The result and every story in it are the same either way.",
+    ),
+]
+
+
+def _workers(asked: int) -> int:
+    if asked > 0:
+        return asked
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _load(path: Path, dirs: list[Path] | None = None) -> Policy:
+    return policy_or_exit(path, dirs)
+
+
+EveryDominanceOption = Annotated[
+    bool,
+    typer.Option(
+        "--every-dominance",
+        help="Name every dominance option, not one per class of options that assign the "
+        "same roles (needed only when a host check reads which option was named).",
+    ),
+]
+
+
+def _scope(
+    holders: str, refusals: bool, measure_order: bool = False, every_dominance: bool = False
+) -> Scope:
+    if holders not in ("none", "deciding", "all"):
+        Console(stderr=True).print(
+            Text(f"--holders must be none, deciding or all, not {holders!r}", style="red")
+        )
+        raise typer.Exit(BAD_INPUT)
+    chosen: Literal["none", "deciding", "all"] = holders  # type: ignore[assignment]
+    return Scope(
+        refusals=refusals,
+        holders=chosen,
+        measure_order=measure_order,
+        dominance="all" if every_dominance else "representatives",
+    )
+
+
+def verify(
+    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    max_states: Annotated[
+        int, typer.Option("--max-states", help="Stop after this many situations.")
+    ] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    examples: Annotated[
+        int,
+        typer.Option(
+            "--examples", help="Hypothesis examples for the seeded stateful run (0: skip)."
+        ),
+    ] = 25,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write each counterexample as a scenario file here."),
+    ] = None,
+    invariants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--invariants", help="Host invariants as package.module:attribute (repeatable)."
+        ),
+    ] = None,
+    allow_bound: Annotated[
+        bool,
+        typer.Option(
+            "--allow-bound", help="Exit 0 when nothing is violated but the bound was hit."
+        ),
+    ] = False,
+    holders: HoldersOption = "deciding",
+    refusals: Annotated[
+        bool,
+        typer.Option("--refusals/--no-refusals", help="Also try commands that must be refused."),
+    ] = True,
+    measure_order: MeasureOrderOption = False,
+    every_dominance: EveryDominanceOption = False,
+    workers: WorkersOption = 0,
+    path: SearchPathOption = None,
+) -> None:
+    """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
+    loaded = _load(policy, path)
+    scope = _scope(holders, refusals, measure_order, every_dominance)
+    try:
+        extra = extra_invariants(invariants or [])
+    except ValueError as error:
+        Console(stderr=True).print(Text(str(error), style="red"), soft_wrap=True)
+        raise typer.Exit(BAD_INPUT) from None
+    console = Console(stderr=True, highlight=False)
+    with Progress(
+        TextColumn("[bold]exploring[/bold] {task.fields[policy]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("situations · {task.fields[tried]} commands"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+        # Refreshed from the progress callback, not by a thread: the parallel search
+        # forks its workers, and a fork should not catch a thread holding a lock.
+        auto_refresh=False,
+    ) as bar:
+        task = bar.add_task("explore", total=max_states, policy=loaded.id, tried=0)
+
+        def progress(found: int, tried: int) -> None:
+            bar.update(task, completed=found, tried=tried)
+            bar.refresh()
+
+        report = verify_policy(
+            loaded,
+            policy,
+            max_states=max_states,
+            scope=scope,
+            extra=extra,
+            examples=examples,
+            out=out,
+            progress=progress,
+            workers=_workers(workers),
+        )
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(render(report))
+    bound_only = not report.violated and report.exploration.bound_hit
+    if report.passed or (bound_only and allow_bound):
+        return
+    raise typer.Exit(FAILED)
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The policy as it is (YAML).")],
+    new: Annotated[Path, typer.Argument(help="The proposed policy (YAML).")],
+    max_states: Annotated[
+        int, typer.Option("--max-states", help="Stop each exploration after this many situations.")
+    ] = 20_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    holders: HoldersOption = "deciding",
+    refusals: Annotated[bool, typer.Option("--refusals/--no-refusals")] = True,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Behaviour differences shown per direction.")
+    ] = 10,
+    measure_order: MeasureOrderOption = False,
+    every_dominance: EveryDominanceOption = False,
+    fail_on_change: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-change",
+            help="Exit 1 when behaviour changed or an invariant that held now fails.",
+        ),
+    ] = False,
+    workers: WorkersOption = 0,
+    path: SearchPathOption = None,
+) -> None:
+    """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
+    before, after = _load(old, path), _load(new, path)
+    result = diff_policies(
+        before,
+        after,
+        scope=_scope(holders, refusals, measure_order, every_dominance),
+        max_states=max_states,
+        limit=limit,
+        workers=_workers(workers),
+    )
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        Console(highlight=False).print(render_diff(result))
+    if fail_on_change and (result.behaviour or result.invariants):
+        raise typer.Exit(FAILED)
+
+
+def register(root: typer.Typer) -> None:
+    """Mount ``verify`` and ``diff`` on the root command."""
+    root.command("verify")(verify)
+    root.command("diff")(diff)

@@ -1,0 +1,268 @@
+"""The checks on a policy that a JSON Schema cannot express.
+
+Every reference must resolve (parties, roles, states, criteria, facts), a role that must
+be held needs a holder, escalations go up and de-escalations go down. Each problem is
+reported with file, line and path, all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from regiekaart.errors import PolicyError
+from regiekaart.policy import checks
+from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
+from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
+
+
+class _Problems:
+    def __init__(self, located: Located) -> None:
+        self.located = located
+        self.items: list[PolicyError] = []
+
+    def add(self, path: KeyPath, message: str) -> None:
+        file, line = nearest(self.located, path) or (None, None)
+        self.items.append(PolicyError(message, file=file, line=line, path=dotted(path)))
+
+
+def check(policy: Policy, document: dict[str, Any], located: Located) -> list[PolicyError]:
+    """Every problem in ``policy``; an empty list means it can be compiled."""
+    problems = _Problems(located)
+    _check_states(policy, problems)
+    _check_transitions(policy, problems)
+    _check_rules(policy, problems)
+    _check_invariants(policy, problems)
+    _check_agreements(policy, problems)
+    return problems.items
+
+
+def _parties(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
+    for index, party in enumerate(ids):
+        if party not in policy.parties:
+            known = ", ".join(sorted(policy.parties)) or "none declared"
+            problems.add((*path, index), f"unknown party {party!r} (known parties: {known})")
+
+
+def _state_ids(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
+    for index, state in enumerate(ids):
+        if state not in policy.states:
+            known = ", ".join(sorted(policy.states))
+            problems.add((*path, index), f"unknown phase or sub-state {state!r} (known: {known})")
+
+
+def _slots(policy: Policy, problems: _Problems, path: KeyPath, groups: Any) -> None:
+    for gi, group in enumerate(groups):
+        for slot in group:
+            for part in slot.split("|"):
+                if part.startswith("role:"):
+                    if part[5:] not in policy.roles:
+                        problems.add((*path, gi), f"unknown role {part[5:]!r} in decider {slot!r}")
+                elif part not in policy.parties:
+                    problems.add((*path, gi), f"unknown party {part!r} in decider {slot!r}")
+
+
+def _check_cell(policy: Policy, problems: _Problems, path: KeyPath, cell: RoleCell) -> None:
+    if cell.role not in policy.roles:
+        problems.add(path, f"unknown role {cell.role!r} (known roles: {', '.join(policy.roles)})")
+    _parties(policy, problems, (*path, "holders"), cell.holders)
+    _parties(policy, problems, (*path, "eligible"), cell.eligible)
+    if cell.eligible:
+        for index, holder in enumerate(cell.holders):
+            if holder not in cell.eligible:
+                problems.add(
+                    (*path, "holders", index), f"default holder {holder!r} is not in eligible"
+                )
+    derived = cell.from_measures or cell.from_dominance
+    if not (cell.optional or cell.holders or derived):
+        problems.add(
+            path,
+            f"role {cell.role!r} has no holder: give holders, derive them "
+            "(from_measures, from_dominance), or mark it optional",
+        )
+    if cell.from_measures and not policy.measures:
+        problems.add((*path, "from_measures"), "from_measures, but the policy declares no measures")
+    if cell.from_dominance and not policy.dominance:
+        problems.add(
+            (*path, "from_dominance"), "from_dominance, but the policy declares no dominance"
+        )
+    _slots(policy, problems, (*path, "appoint"), cell.appoint)
+
+
+def _check_states(policy: Policy, problems: _Problems) -> None:
+    phases = policy.phases()
+    if not phases:
+        problems.add(("phases",), "a policy needs at least one phase")
+    initial = [s.id for s in phases if s.initial]
+    if len(initial) > 1:
+        problems.add(("phases",), f"more than one initial phase: {', '.join(initial)}")
+    orders: dict[int, str] = {}
+    for phase in phases:
+        if phase.order in orders:
+            problems.add(
+                ("phases", phase.id, "order"),
+                f"order {phase.order} is also the order of {orders[phase.order]}",
+            )
+        orders[phase.order] = phase.id
+    for state in policy.states.values():
+        if not state.final:
+            _check_state(policy, problems, state)
+
+
+def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
+    if state.parent is None:
+        path: KeyPath = ("phases", state.id)
+    else:
+        path = ("phases", state.parent, "substates", "states", state.id.split(".", 1)[1])
+    for role, cell in state.roles.items():
+        _check_cell(policy, problems, (*path, "roles", role), cell)
+    if state.children and not state.parallel:
+        firsts = [c for c in state.children if policy.states[c].initial]
+        if len(firsts) != 1:
+            problems.add(
+                (*path, "substates"),
+                "exactly one sub-state must be initial: true "
+                f"(found {len(firsts)}); or mark the sub-states parallel: true",
+            )
+    if state.parallel:
+        seen: dict[str, str] = {}
+        for child in state.children:
+            for role in policy.states[child].roles:
+                if role in seen:
+                    problems.add(
+                        (*path, "substates"),
+                        f"role {role!r} is set in two parallel regions ({seen[role]}, {child})",
+                    )
+                seen[role] = child
+
+
+def _check_transitions(policy: Policy, problems: _Problems) -> None:
+    for rule in policy.transitions.values():
+        path: KeyPath = ("transitions", rule.id)
+        if rule.source_state not in policy.states:
+            problems.add((*path, "from"), f"transition from unknown phase {rule.source_state!r}")
+            continue
+        source = policy.states[rule.source_state]
+        if source.final:
+            problems.add((*path, "from"), f"{rule.source_state!r} is final: nothing leaves it")
+        target = rule.target_state
+        if target is not None and target not in policy.states:
+            known = ", ".join(sorted(policy.states))
+            problems.add((*path, "to"), f"transition to unknown phase {target!r} (known: {known})")
+            continue
+        if rule.kind in ("escalate", "deescalate", "close") and target is None:
+            problems.add(path, f"a transition of kind {rule.kind} needs to:")
+            continue
+        if rule.kind == "change" and (rule.direction is None or target is not None):
+            problems.add(path, "a change within a phase needs direction: up or down, and no to:")
+        if rule.kind == "close" and target is not None and not policy.states[target].final:
+            problems.add((*path, "to"), f"close must lead to a final state, not {target!r}")
+        if rule.kind in ("escalate", "deescalate") and target is not None:
+            _check_direction(policy, problems, path, rule.kind, rule.source_state, target)
+        _check_rule_refs(policy, problems, path, rule)
+
+
+def _check_rule_refs(
+    policy: Policy, problems: _Problems, path: KeyPath, rule: TransitionRule
+) -> None:
+    _slots(policy, problems, (*path, "deciders"), rule.deciders)
+    for index, criterion in enumerate(rule.criteria):
+        if criterion not in policy.criteria:
+            problems.add((*path, "criteria", index), f"unknown criterion {criterion!r}")
+    if rule.criteria_mode != "none" and not rule.criteria:
+        problems.add(path, f"criteria_mode {rule.criteria_mode} needs criteria")
+    facts = {d.sets for d in policy.decisions.values() if d.sets}
+    for index, fact in enumerate(rule.requires):
+        if fact not in facts:
+            problems.add(
+                (*path, "requires", index),
+                f"no decision sets {fact!r}, so this transition could never happen",
+            )
+    for role, holders in rule.assign.items():
+        if role not in policy.roles:
+            problems.add((*path, "assign", role), f"unknown role {role!r}")
+        _parties(policy, problems, (*path, "assign", role), holders)
+    for index, role in enumerate(rule.release):
+        if role not in policy.roles:
+            problems.add((*path, "release", index), f"unknown role {role!r}")
+
+
+def _check_direction(
+    policy: Policy, problems: _Problems, path: KeyPath, kind: str, source: str, target: str
+) -> None:
+    src, dst = policy.phase_of(source), policy.phase_of(target)
+    if dst.final:
+        problems.add((*path, "to"), f"{kind} cannot lead to the final state {target!r}; use close")
+        return
+    if kind == "escalate" and dst.order <= src.order:
+        problems.add((*path, "to"), f"escalate must go up: {src.id} → {dst.id} does not")
+    if kind == "deescalate" and dst.order >= src.order:
+        problems.add((*path, "to"), f"deescalate must go down: {src.id} → {dst.id} does not")
+
+
+def _role_map(
+    policy: Policy, problems: _Problems, path: KeyPath, roles: Mapping[str, tuple[str, ...]]
+) -> None:
+    """A role → parties mapping (a measure's or a dominance option's holders)."""
+    for role, holders in roles.items():
+        if role not in policy.roles:
+            problems.add((*path, role), f"unknown role {role!r}")
+        _parties(policy, problems, (*path, role), holders)
+
+
+def _check_rules(policy: Policy, problems: _Problems) -> None:
+    _state_ids(policy, problems, ("measures", "applies_in"), policy.measures_in)
+    for measure in policy.measures.values():
+        path: KeyPath = ("measures", "options", measure.id)
+        if measure.group not in policy.member_groups:
+            problems.add((*path, "group"), f"unknown member group {measure.group!r}")
+        _parties(policy, problems, (*path, "imposed_by"), measure.imposed_by)
+        _parties(policy, problems, (*path, "ended_by"), measure.ended_by)
+        _role_map(policy, problems, (*path, "roles"), measure.roles)
+    _state_ids(policy, problems, ("dominance", "applies_in"), policy.dominance_in)
+    for option in policy.dominance.values():
+        _role_map(policy, problems, ("dominance", "options", option.id, "roles"), option.roles)
+    for activity in policy.activities.values():
+        path = ("activities", activity.id)
+        _state_ids(policy, problems, (*path, "in"), activity.in_states)
+        _parties(policy, problems, (*path, "by"), activity.by)
+        _parties(policy, problems, (*path, "to"), activity.to)
+    for decision in policy.decisions.values():
+        path = ("decisions", decision.id)
+        _state_ids(policy, problems, (*path, "in"), decision.in_states)
+        _slots(policy, problems, (*path, "by"), decision.by)
+        _parties(policy, problems, (*path, "inform"), decision.inform)
+    for obligation in policy.obligations.values():
+        path = ("obligations", obligation.id)
+        _parties(policy, problems, (*path, "inform"), obligation.inform)
+        _parties(policy, problems, (*path, "when_holders"), obligation.when_holders)
+        if obligation.on_enter:
+            _state_ids(policy, problems, (*path, "on_enter"), [obligation.on_enter])
+        for key in ("by_role", "when_role", "mutual_role"):
+            role = getattr(obligation, key)
+            if role is not None and role not in policy.roles:
+                problems.add((*path, key), f"unknown role {role!r}")
+
+
+def _check_invariants(policy: Policy, problems: _Problems) -> None:
+    for inv in policy.invariants.values():
+        for index, (name, params) in enumerate(inv.checks):
+            path: KeyPath = ("invariants", inv.id, "checks", index, name)
+            kind = checks.KINDS.get(name)
+            if kind is None:
+                known = ", ".join(sorted(checks.KINDS))
+                problems.add(path, f"unknown check {name!r} (known: {known})")
+                continue
+            for message in kind.validate(policy, params):
+                problems.add(path, message)
+
+
+def _check_agreements(policy: Policy, problems: _Problems) -> None:
+    phases = [p.id for p in policy.phases()]
+    for agreement in policy.agreements.values():
+        for index, phase in enumerate(agreement.phases):
+            if phase not in phases:
+                problems.add(
+                    ("agreements", agreement.id, "phases", index),
+                    f"unknown phase {phase!r} (agreements apply in phases: {', '.join(phases)})",
+                )

@@ -1,0 +1,188 @@
+"""The guards of a transition, and the work in progress they judge.
+
+A transition of the card fires only if the acting parties are its deciders, the
+criteria invoked are its own, the facts it requires are there, a dominance is named
+where it needs one, and every chosen holder is eligible. Each guard is one function
+returning the refusal it would give (or ``None``): the compiled chart uses them as its
+``cond`` callbacks, and the runtime asks the same functions which one failed, so the
+reason a person reads is the reason the chart refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from regiekaart.errors import (
+    CommandRefused,
+    CriteriaNotMet,
+    HolderRequired,
+    IneligibleHolder,
+    NotAuthorized,
+    PreconditionNotMet,
+)
+from regiekaart.policy.model import Policy, TransitionRule
+from regiekaart.runtime import authority, roles
+from regiekaart.runtime.records import CaseState, Facts
+
+if TYPE_CHECKING:
+    from regiekaart.runtime.commands import Command
+
+
+@attrs.define
+class Work:
+    """One command being applied: read by guards, written by the chart's actions."""
+
+    policy: Policy
+    command: Command
+    before: CaseState
+    facts: Facts
+    rule: TransitionRule | None = None
+    chosen: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    assigned: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    roles: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    entered: list[str] = attrs.field(factory=list)
+    target: frozenset[str] = frozenset()
+    verdicts: dict[str, CommandRefused | None] = attrs.field(factory=dict)
+    """What :func:`first_refusal` found per rule, so the guards run once per command."""
+
+    def refusal(self, cls: type[CommandRefused], message: str) -> CommandRefused:
+        """A refusal of ``cls`` citing the rule under way and the configuration."""
+        rule = self.rule
+        return cls(
+            message,
+            command=self.command,
+            rule=rule.id if rule else "",
+            source=rule.source if rule else "",
+            configuration=self.before.configuration,
+        )
+
+
+Guard = Callable[[TransitionRule, Work], CommandRefused | None]
+
+
+def deciders(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """Only the party named as decider may make a transition (§2.3.1-§2.3.4)."""
+    command = work.command
+    if authority.authorized(rule.deciders, command.actor, command.together, work.before.roles):
+        return None
+    who = authority.describe(rule.deciders, work.policy)
+    acting = " with ".join(command.parties)
+    return work.refusal(NotAuthorized, f"{acting} may not decide this; decided by: {who}")
+
+
+def criteria(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """The criteria invoked must be the rule's own, and enough of them."""
+    invoked = work.command.criteria
+    foreign = [c for c in invoked if c not in rule.criteria]
+    if foreign and rule.criteria_mode != "none":
+        allowed = ", ".join(rule.criteria)
+        return work.refusal(
+            CriteriaNotMet,
+            f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})",
+        )
+    if rule.criteria_mode == "any" and not invoked:
+        allowed = ", ".join(rule.criteria)
+        return work.refusal(CriteriaNotMet, f"invoke at least one criterion: {allowed}")
+    if rule.criteria_mode == "all":
+        missing = [c for c in rule.criteria if c not in invoked]
+        if missing:
+            return work.refusal(
+                CriteriaNotMet, f"all criteria must hold; missing: {', '.join(missing)}"
+            )
+    return None
+
+
+def preconditions(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """Facts the rule requires must have been decided first."""
+    policy = work.policy
+    leaves = rule.target_state is not None and not work.target & set(policy.measures_in)
+    if work.facts.measures and policy.measures_in and leaves:
+        return work.refusal(
+            PreconditionNotMet,
+            "compulsory measures are in force; they must end before the case leaves "
+            + ", ".join(policy.measures_in),
+        )
+    missing = [fact for fact in rule.requires if not work.before.facts.has(fact)]
+    if not missing:
+        return None
+    setters = [f"{d.title} ({d.id})" for d in policy.decisions.values() if d.sets in missing]
+    return work.refusal(
+        PreconditionNotMet,
+        f"requires {', '.join(missing)} first; recorded by the decision: {'; '.join(setters)}",
+    )
+
+
+def dominance(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """A step into the phases where dominance decides roles must name the dominance."""
+    if rule.needs_dominance and work.facts.dominance is None:
+        options = ", ".join(work.policy.dominance)
+        return work.refusal(CriteriaNotMet, f"name the dominant problem (dominance: {options})")
+    return None
+
+
+def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """Chosen holders must be eligible in the target; every required role must be held."""
+    policy, target = work.policy, work.target
+    for role, parties in work.chosen.items():
+        cell = policy.role_cell(target, role)
+        if cell is None:
+            return work.refusal(
+                IneligibleHolder, f"{role} is not held in {', '.join(sorted(target))}"
+            )
+        if not cell.eligible and tuple(parties) != cell.holders:
+            fixed = ", ".join(cell.holders)
+            return work.refusal(
+                IneligibleHolder, f"the card fixes the holders of {role} here: {fixed}"
+            )
+        wrong = [p for p in parties if p not in cell.eligible_set]
+        if wrong:
+            eligible = ", ".join(sorted(cell.eligible_set))
+            return work.refusal(
+                IneligibleHolder,
+                f"{', '.join(wrong)} may not hold {role} here (eligible: {eligible})",
+            )
+    if rule.target_state is None:
+        changed = roles.apply_change(work.before.roles, rule.release, work.assigned, work.chosen)
+        projected = roles.settle(policy, changed, target)
+    else:
+        before = set(work.before.configuration)
+        entered = [s for s in target if s not in before] or sorted(target)
+        projected = roles.project(
+            policy, work.before.roles, entered, target, work.facts, work.chosen, work.assigned
+        )
+    for role, cell in roles.required_roles(policy, target).items():
+        if not projected.get(role):
+            return work.refusal(
+                HolderRequired,
+                f"{role} needs a holder here and none was chosen; choose one of "
+                f"{', '.join(sorted(cell.eligible_set))}",
+            )
+        limit = policy.roles[role].max_holders
+        if limit and len(projected[role]) > limit:
+            return work.refusal(IneligibleHolder, f"{role} may have at most {limit} holders")
+    return None
+
+
+GUARDS: tuple[Guard, ...] = (deciders, criteria, preconditions, dominance, holders)
+"""In order of precedence: the first that fails is the reason given."""
+
+
+def first_refusal(rule: TransitionRule, work: Work) -> CommandRefused | None:
+    """The refusal of the first guard that fails, or ``None`` when the rule may fire.
+
+    Remembered on ``work``: the runtime asks before it sends the chart the event, and
+    the chart asks again as the transition's condition — both before any action has
+    changed the work, so the answer is the same.
+    """
+    if rule.id in work.verdicts:
+        return work.verdicts[rule.id]
+    found: CommandRefused | None = None
+    for guard in GUARDS:
+        found = guard(rule, work)
+        if found is not None:
+            break
+    work.verdicts[rule.id] = found
+    return found

@@ -1,0 +1,127 @@
+"""The case's state and its audit records, as immutable values.
+
+A :class:`CaseState` is everything that decides what may happen next; an
+:class:`Event` is one accepted command with what it changed, in the words of the
+policy (rule ids, role hand-overs, obligations). Both (un)structure with cattrs, so a
+snapshot is plain JSON and restoring it gives back identical values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import cattrs
+from attrs import frozen
+
+from regiekaart.runtime.commands import Command, Member, structure_command, unstructure_command
+
+
+@frozen
+class ActiveMeasure:
+    """A compulsory measure in force for one household member."""
+
+    measure: str
+    member: str
+
+
+@frozen
+class Facts:
+    """What the policy's rules look at besides the configuration."""
+
+    measures: tuple[ActiveMeasure, ...] = ()
+    dominance: str | None = None
+    flags: tuple[tuple[str, str], ...] = ()
+    """Facts set by decisions, each with the phase it was taken in (it lapses on leaving)."""
+
+    def has(self, fact: str) -> bool:
+        """Whether a decision has set ``fact`` and it has not lapsed."""
+        return any(name == fact for name, _ in self.flags)
+
+
+@frozen
+class OpenObligation:
+    """Someone must still be informed; ``due_by`` are the parties who must do it."""
+
+    obligation: str
+    recipient: str
+    due_by: tuple[str, ...]
+    since: int
+    """The sequence number of the event that created it."""
+
+
+@frozen
+class CaseState:
+    """The case between two commands."""
+
+    configuration: tuple[str, ...]
+    """Active states, qualified ids (a phase ``p``, its sub-state ``p.s``), sorted."""
+    roles: Mapping[str, tuple[str, ...]]
+    facts: Facts = Facts()
+    obligations: tuple[OpenObligation, ...] = ()
+    members: tuple[Member, ...] = ()
+    seq: int = 0
+    """The sequence number of the last accepted event (the case's version)."""
+
+
+@frozen
+class Handover:
+    """A role changed hands: ``to`` was in place before ``released`` let go."""
+
+    role: str
+    released: tuple[str, ...]
+    to: tuple[str, ...]
+
+
+@frozen
+class Informed:
+    """A party was informed (or, for a task, must be): who, by whom, under which duty."""
+
+    recipient: str
+    by: tuple[str, ...]
+    obligation: str = ""
+    about: str = ""
+    done: bool = True
+
+
+@frozen
+class Event:
+    """One accepted command, as the audit trail shows it."""
+
+    seq: int
+    at: datetime
+    command: Command
+    rule: str = ""
+    source: str = ""
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    handovers: tuple[Handover, ...] = ()
+    informed: tuple[Informed, ...] = ()
+    fulfilled: tuple[str, ...] = ()
+    """Obligations this event fulfilled, as ``obligation:recipient``."""
+
+
+converter = cattrs.Converter(forbid_extra_keys=True)
+converter.register_unstructure_hook(datetime, lambda dt: dt.isoformat())
+converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+converter.register_unstructure_hook(Command, unstructure_command)
+converter.register_structure_hook(Command, lambda value, _: structure_command(value))
+converter.register_unstructure_hook_func(
+    lambda cls: isinstance(cls, type) and issubclass(cls, Command), unstructure_command
+)
+
+
+def unstructure(value: Any) -> Any:
+    """Plain JSON-able data for a record."""
+    return converter.unstructure(value)
+
+
+def structure_state(data: Any) -> CaseState:
+    """A :class:`CaseState` back from :func:`unstructure` output."""
+    return converter.structure(data, CaseState)
+
+
+def structure_event(data: Any) -> Event:
+    """An :class:`Event` back from :func:`unstructure` output."""
+    return converter.structure(data, Event)

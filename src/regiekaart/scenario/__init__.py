@@ -1,0 +1,44 @@
+"""Case stories as files: a household, the steps taken, and what must hold after each.
+
+A scenario is played on real :class:`~regiekaart.runtime.case.Case` objects, so a
+scenario that passes is evidence about the engine itself.
+
+May import: ``regiekaart.analysis``, ``regiekaart.runtime``, ``regiekaart.policy`` and
+the foundation.
+"""
+
+from regiekaart.scenario.play import (
+    STEP_COMMANDS,
+    STEP_KEYS,
+    Expectation,
+    Scenario,
+    ScenarioResult,
+    Step,
+    StepResult,
+    check_scenario,
+    is_scenario_file,
+    load_scenario,
+    open_by_obligation,
+    play,
+    scenario_policy,
+    scenario_schema,
+    validate_scenario,
+)
+
+__all__ = [
+    "STEP_COMMANDS",
+    "STEP_KEYS",
+    "Expectation",
+    "Scenario",
+    "ScenarioResult",
+    "Step",
+    "StepResult",
+    "check_scenario",
+    "is_scenario_file",
+    "load_scenario",
+    "open_by_obligation",
+    "play",
+    "scenario_policy",
+    "scenario_schema",
+    "validate_scenario",
+]
