@@ -4,7 +4,7 @@
 #                simulate West-Brabant and write the report)
 #   make docs    regenerate the rendered West-Brabant card under docs/
 #   make test    set up .venv and run the whole test suite, with branch coverage
-#   make lint    ruff on the code, mypy --strict on src/
+#   make lint    ruff on the code, mypy --strict on src/, the layer rule (import-linter)
 #   make bench   the benchmarks: runtime, simulation, store, verification (not part of the tests)
 #   make system  install the Debian packages the tests need (as root, only what is missing)
 #
@@ -56,6 +56,7 @@ test: $(STAMP) system
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
 	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_case.py

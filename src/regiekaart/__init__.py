@@ -2,14 +2,16 @@
 
 A municipality's card is a policy file; :func:`load_policy` reads and validates it,
 :class:`Case` runs one household's case on the compiled chart, and the commands below
-are what a host system sends it. Refusals are :class:`CommandRefused` subclasses that
-name the rule they enforce.
+are what a host system sends it, and :func:`open_store` keeps cases with their audit
+trail (SQLite or PostgreSQL). Refusals are :class:`CommandRefused` subclasses that name
+the rule they enforce.
 """
 
 from regiekaart.clock import Clock, StepClock, system_clock
 from regiekaart.errors import (
     AuditChainBroken,
     CaseClosed,
+    CaseExists,
     CaseNotFound,
     CommandRefused,
     ConcurrencyConflict,
@@ -28,6 +30,7 @@ from regiekaart.errors import (
     PolicyErrors,
     PreconditionNotMet,
     RegiekaartError,
+    SchemaTooNew,
     SnapshotMismatch,
     StoreError,
     TransitionNotAllowed,
@@ -60,6 +63,7 @@ from regiekaart.runtime.commands import (
 )
 from regiekaart.runtime.records import CaseState, Event, Facts
 from regiekaart.runtime.snapshot import Snapshot
+from regiekaart.store import CaseStore, open_store
 
 __version__ = "0.1.0"
 
@@ -68,8 +72,10 @@ __all__ = [
     "AuditChainBroken",
     "Case",
     "CaseClosed",
+    "CaseExists",
     "CaseNotFound",
     "CaseState",
+    "CaseStore",
     "ChangeLevel",
     "Clock",
     "CloseCase",
@@ -106,6 +112,7 @@ __all__ = [
     "RecordAdvice",
     "RecordDecision",
     "RegiekaartError",
+    "SchemaTooNew",
     "Signal",
     "Snapshot",
     "SnapshotMismatch",
@@ -117,6 +124,7 @@ __all__ = [
     "compile_policy",
     "load_policy",
     "load_policy_document",
+    "open_store",
     "parse_commands",
     "policy_schema",
     "structure_command",

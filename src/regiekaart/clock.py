@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+__all__ = [
+    "Clock",
+    "StepClock",
+    "system_clock",
+]
+
 Clock = Callable[[], datetime]
 """Returns the time to record on the next event."""
 

@@ -13,6 +13,35 @@ from typing import Any
 
 from regiekaart.terminal import printable
 
+__all__ = [
+    "AuditChainBroken",
+    "CaseClosed",
+    "CaseExists",
+    "CaseNotFound",
+    "CommandRefused",
+    "ConcurrencyConflict",
+    "CorruptRecord",
+    "CriteriaNotMet",
+    "HolderRequired",
+    "IneligibleHolder",
+    "InputRefused",
+    "InvalidCommand",
+    "InvalidIdentifier",
+    "InvalidText",
+    "InvalidTime",
+    "LimitExceeded",
+    "NotAuthorized",
+    "PolicyError",
+    "PolicyErrors",
+    "PreconditionNotMet",
+    "RegiekaartError",
+    "SchemaTooNew",
+    "SnapshotMismatch",
+    "StoreError",
+    "TransitionNotAllowed",
+    "UnstorableValue",
+]
+
 _ID_SHOWN = 128
 """How much of a case id a message shows: more than any id a store accepts."""
 

@@ -40,6 +40,19 @@ import attrs
 
 from regiekaart.errors import InputRefused, LimitExceeded
 
+__all__ = [
+    "ENV_PREFIX",
+    "FILE_BYTES_ENV",
+    "Limits",
+    "MiB",
+    "decode_text",
+    "env_name",
+    "exceeded",
+    "read_at_most",
+    "read_bounded",
+    "resolve",
+]
+
 MiB = 1024 * 1024
 
 ENV_PREFIX = "REGIEKAART_"

@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import unicodedata
 
+__all__ = [
+    "ESCAPED_CATEGORIES",
+    "escape_char",
+    "is_visible",
+    "printable",
+]
+
 ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Unicode categories a terminal may act on rather than show: control characters,
 format characters (bidi overrides, zero-width joiners), lone surrogates, and the line
