@@ -172,7 +172,7 @@ class Measure:
 
 @frozen
 class DominanceOption:
-    """What dominates the problems, and so who takes which role (fase 3 patterns)."""
+    """What dominates the problems, and so who takes which role."""
 
     id: str
     title: str
