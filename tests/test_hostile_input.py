@@ -511,7 +511,7 @@ def test_the_pure_python_reader_refuses_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, said: str
 ) -> None:
     """Without libyaml the same composer counts on PyYAML's own parser."""
-    from regiekaart.policy import sourcemap
+    from regiekaart.policy import _bounded as sourcemap
 
     fast = load_policy(MACHINES / "west-brabant.yaml")
     monkeypatch.setattr(sourcemap, "_FastBoundedLoader", None)

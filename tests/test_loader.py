@@ -13,7 +13,7 @@ import pytest
 
 from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, PolicyError, PolicyErrors, load_policy, policy_schema
-from regiekaart.policy.loader import locate
+from regiekaart.policy.sourcemap import locate
 
 
 def _error(name: str) -> PolicyError:

@@ -17,7 +17,7 @@ from regiekaart.analysis.explore import Scope
 from regiekaart.scenario import load_scenario, play
 from regiekaart.verify import VERIFY_SCOPE, explore
 from regiekaart.verify.diff import card_changes, changed_ids, diff_policies
-from regiekaart.verify.exhaustive import NO_DEAD_END
+from regiekaart.verify.findings import NO_DEAD_END
 from regiekaart.verify.report import verify_policy
 
 CHANGES = Path(__file__).resolve().parents[2] / "examples" / "policy-changes"

@@ -18,12 +18,9 @@ from regiekaart.analysis.invariants import Invariant
 from regiekaart.cli import app
 from regiekaart.runtime.commands import Escalate
 from regiekaart.verify import explore
-from regiekaart.verify.exhaustive import (
-    AUTHORITY,
-    RULES_FIRE,
-    _check_authority,
-    start_case,
-)
+from regiekaart.verify._walker import _check_authority
+from regiekaart.verify.exhaustive import start_case
+from regiekaart.verify.findings import AUTHORITY, RULES_FIRE
 from regiekaart.verify.report import load_invariants
 
 ROOT = Path(__file__).resolve().parents[2]

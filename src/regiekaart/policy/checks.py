@@ -6,6 +6,9 @@ question about the card alone, so the kinds and their parameters are declared he
 the policy layer; what a kind *means* on a case — its predicate — is bound to it in
 :mod:`regiekaart.analysis.invariants`. A host that adds a kind declares it (through
 :func:`regiekaart.invariants.register_check`) before loading the cards that use it.
+
+May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock``,
+``terminal``) and this package, nothing else of regiekaart.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Everything the engine knows about the domain arrives here, read from a policy fi
 :mod:`regiekaart.policy.loader`; nothing below this model names a phase, a party or a
 criterion. The compiler, the case runtime, the invariants and every renderer read this
 model and nothing else, so a new file format only needs a new reader.
+
+May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock``,
+``terminal``) and this package, nothing else of regiekaart.
 """
 
 from __future__ import annotations
@@ -13,6 +16,27 @@ from typing import Literal
 
 import attrs
 from attrs import frozen
+
+__all__ = [
+    "Activity",
+    "Agreement",
+    "Criterion",
+    "Decision",
+    "Direction",
+    "DominanceOption",
+    "InvariantDef",
+    "Measure",
+    "Obligation",
+    "Party",
+    "PartyKind",
+    "Policy",
+    "Prohibition",
+    "RoleCell",
+    "RoleDef",
+    "StateDef",
+    "TransitionKind",
+    "TransitionRule",
+]
 
 PartyKind = Literal["client", "community", "professional", "official", "court"]
 TransitionKind = Literal["escalate", "deescalate", "change", "close"]
@@ -148,7 +172,7 @@ class Measure:
 
 @frozen
 class DominanceOption:
-    """What dominates the problems, and so who takes which role (fase 3 patterns)."""
+    """What dominates the problems, and so who takes which role."""
 
     id: str
     title: str

@@ -14,6 +14,9 @@ on a parse error, shown. A reference is therefore followed only to a card file i
 
 The target is resolved first (symlinks followed), then checked, so a symlink that leads
 out of these directories is refused too; a refused target is never opened.
+
+May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock``,
+``terminal``) and this package, nothing else of regiekaart.
 """
 
 from __future__ import annotations
@@ -23,6 +26,16 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from regiekaart.errors import InputRefused
+
+__all__ = [
+    "CARD_SUFFIXES",
+    "PATH_ENV",
+    "SearchPath",
+    "card_file",
+    "find_card",
+    "search_roots",
+    "shipped_machines",
+]
 
 PATH_ENV = "REGIEKAART_PATH"
 """Directories cards may be read from, besides the naming file's own and ``machines/``."""

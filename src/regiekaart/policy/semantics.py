@@ -3,6 +3,9 @@
 Every reference must resolve (parties, roles, states, criteria, facts), a role that must
 be held needs a holder, escalations go up and de-escalations go down. Each problem is
 reported with file, line and path, all of them at once.
+
+May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock``,
+``terminal``) and this package, nothing else of regiekaart.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from regiekaart.errors import PolicyError
 from regiekaart.policy import checks
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
+
+__all__ = ["check"]
 
 
 class _Problems:

@@ -4,48 +4,47 @@ A policy officer who mistypes a party name must be told the file and the line, n
 shown a traceback; PyYAML's plain ``safe_load`` forgets positions, so documents are
 composed into nodes here and turned into plain data with a map from each key path to
 ``(file, line)``. Only safe scalar construction is used: no document can build Python
-objects.
+objects, and the composing is bounded (see :mod:`regiekaart.policy._bounded`). The one
+way to find the nearest line of a key path (:func:`enclosing`) and the one way to turn
+JSON Schema errors into located errors (:func:`schema_errors`) live here, for every kind
+of file that is read: cards, scenarios, simulations.
+
+May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock``,
+``terminal``) and this package, nothing else of regiekaart.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsonschema
 import yaml
 
 from regiekaart.errors import InputRefused, PolicyError, PolicyErrors
 from regiekaart.limits import Limits, decode_text, exceeded, read_bounded, resolve
+from regiekaart.policy._bounded import bounded_loader
+
+__all__ = [
+    "KINDS",
+    "KeyPath",
+    "Located",
+    "SchemaMessage",
+    "dotted",
+    "enclosing",
+    "load_yaml",
+    "load_yaml_text",
+    "locate",
+    "nearest",
+    "nearest_line",
+    "schema_errors",
+]
 
 Located = dict[tuple[str | int, ...], tuple[str, int]]
 
 KeyPath = tuple[str | int, ...]
-
-
-class _SafeLoader(yaml.SafeLoader):
-    """A safe loader that reads only ``true``/``false`` as booleans.
-
-    YAML 1.1 turns ``yes``, ``no``, ``on`` and ``off`` into booleans, which would
-    silently mangle ids such as a criterion called ``no``.
-    """
-
-
-_SafeLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for (tag, regexp) in resolvers
-        if not (tag == "tag:yaml.org,2002:bool" and first not in "tTfF")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _line_of(event: yaml.Event) -> int:
-    mark = event.start_mark
-    return mark.line + 1 if mark is not None else 1
 
 
 def dotted(path: tuple[str | int, ...]) -> str:
@@ -78,6 +77,20 @@ def nearest_line(located: Located, path: KeyPath) -> int | None:
     """The line of :func:`nearest`, for a file whose name is known already."""
     where = nearest(located, path)
     return where[1] if where is not None else None
+
+
+def locate(sources: Mapping[str, str], path: str) -> tuple[str | None, int | None]:
+    """``file`` and ``line`` of a dotted path in a policy's source map
+    (:attr:`~regiekaart.policy.model.Policy.sources`), or of the nearest path enclosing it."""
+
+    def written(parts: KeyPath) -> str:
+        return sources.get(".".join(map(str, parts))) or ""
+
+    where = written(enclosing(tuple(path.split(".")), lambda parts: bool(written(parts))))
+    if not where:
+        return None, None
+    file, _, line = where.rpartition(":")
+    return file, int(line)
 
 
 SchemaMessage = Callable[[jsonschema.ValidationError, KeyPath], str]
@@ -159,7 +172,7 @@ def load_yaml_text(
     duplicates: list[PolicyError] = []
     loader: Any = None
     try:
-        loader = _loader(text, bounds, name)
+        loader = bounded_loader(text, bounds, name)
         node = loader.get_single_node()
         if node is None:
             raise PolicyError("the document is empty", file=name, line=1)
@@ -239,131 +252,6 @@ def _unquoted(problem: str) -> str:
         return match.group(0) if len(inner) <= 1 or inner.startswith("<") else "(…)"
 
     return _QUOTED.sub(keep, problem)
-
-
-class _Counting(yaml.composer.Composer):
-    """Composition that counts as it goes: aliases, nesting depth, and the nodes the
-    document would have with every alias expanded.
-
-    An alias bomb is a few hundred bytes whose aliases expand to billions of nodes; the
-    expansion is only walked later, so the count is kept per anchor as the document is
-    composed and the bomb is refused after reading it, before any expansion. An alias
-    to an anchor still being composed (``&a [*a]``) makes a cycle, which no card needs.
-    """
-
-    if TYPE_CHECKING:
-
-        def peek_event(self) -> yaml.Event:
-            """The next parser event (from the pure-Python parser or libyaml's)."""
-
-    def _start_counting(self, limits: Limits, name: str) -> None:
-        self._limits = limits
-        self._name = name
-        self._depth = 0
-        self._aliases = 0
-        self._nodes = 0
-        self._weights: dict[str, int] = {}
-        self._open: set[str] = set()
-
-    def compose_document(self) -> yaml.Node | None:
-        """One document: the counts start again (a stream has one document here)."""
-        self._aliases = self._nodes = 0
-        self._weights.clear()
-        node: yaml.Node | None = super().compose_document()
-        return node
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        """Compose one node, counting it (or, for an alias, what it expands to)."""
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            return self._alias(event, parent, index)
-        line = _line_of(event)
-        self._depth += 1
-        if self._depth > self._limits.max_depth:
-            raise self._limit("nested too deeply", "max_depth", line)
-        before = self._nodes
-        self._count(1, line)
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            self._open.add(anchor)
-        try:
-            node: yaml.Node | None = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-            if anchor is not None:
-                self._open.discard(anchor)
-        if anchor is not None:
-            self._weights[anchor] = self._nodes - before
-        return node
-
-    def _alias(
-        self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any
-    ) -> yaml.Node | None:
-        line = _line_of(event)
-        self._aliases += 1
-        if self._aliases > self._limits.max_yaml_aliases:
-            raise self._limit("too many aliases", "max_yaml_aliases", line)
-        if event.anchor in self._open:
-            raise InputRefused(
-                "a recursive alias: it refers to the node that contains it",
-                file=self._name,
-                line=line,
-            )
-        self._count(self._weights.get(str(event.anchor), 1), line)
-        node: yaml.Node | None = super().compose_node(parent, index)
-        return node
-
-    def _count(self, nodes: int, line: int) -> None:
-        self._nodes += nodes
-        if self._nodes > self._limits.max_yaml_nodes:
-            raise self._limit(
-                "too many values once its aliases are expanded", "max_yaml_nodes", line
-            )
-
-    def _limit(self, what: str, field: str, line: int) -> PolicyError:
-        return exceeded(what, field, getattr(self._limits, field), file=self._name, line=line)
-
-
-class _BoundedLoader(_Counting, _SafeLoader):
-    """The pure-Python safe loader, counting while it composes."""
-
-    def __init__(self, text: str, limits: Limits, name: str) -> None:
-        _SafeLoader.__init__(self, text)
-        self._start_counting(limits, name)
-
-
-def _loader(text: str, limits: Limits, name: str) -> _Counting:
-    """The fastest counting loader there is: libyaml's parser under the same composer
-    when PyYAML was built with it (about three times faster, so a file at its bounds is
-    refused sooner), else the pure-Python one."""
-    if _FastBoundedLoader is not None:
-        fast: _Counting = _FastBoundedLoader(text, limits, name)
-        return fast
-    return _BoundedLoader(text, limits, name)
-
-
-try:
-    from yaml._yaml import CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _FastBoundedLoader: Any = None
-else:
-
-    class _FastBoundedLoader(  # type: ignore[no-redef]
-        _Counting, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
-    ):
-        """libyaml's events, composed in Python so that the counting applies."""
-
-        yaml_implicit_resolvers = _SafeLoader.yaml_implicit_resolvers
-        get_single_node = yaml.composer.Composer.get_single_node
-        get_node = yaml.composer.Composer.get_node
-        check_node = yaml.composer.Composer.check_node
-
-        def __init__(self, text: str, limits: Limits, name: str) -> None:
-            CParser.__init__(self, text)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-            self._start_counting(limits, name)
 
 
 def _convert(

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from regiekaart.policy.loader import locate
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
+from regiekaart.policy.sourcemap import locate
 from regiekaart.render.model import (
     KIND_LABELS,
     AgreementRef,

@@ -7,6 +7,10 @@ the last step's ``expect:`` states the situation in which the obligation is brok
 so the file is a runnable regression test — it passes while the card still allows the
 violation and fails the day the card is repaired, which is when it should be turned
 around or removed.
+
+May import: ``regiekaart.testing``, ``render``, ``store``, ``scenario``,
+``analysis``, ``runtime``, ``policy`` and the foundation (``errors``, ``ids``,
+``limits``, ``clock``, ``terminal``); never ``simulate`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,17 @@ import yaml
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Command, Member, unstructure_command
 from regiekaart.runtime.records import Event
+
+__all__ = [
+    "describe_command",
+    "party_name",
+    "roles_after",
+    "scenario_document",
+    "slug",
+    "state_title",
+    "tell",
+    "write_scenario",
+]
 
 _DEFAULTS: dict[str, Any] = {
     "together": [],

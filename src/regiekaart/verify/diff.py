@@ -8,6 +8,10 @@ household and, in every situation both reach, compares the outcome of every comm
 either policy suggests there: a command one accepts and the other refuses is a
 behaviour change, reported with the shortest story to it. Invariants that hold under
 the old card and fail under the new one come with the new card's counterexample.
+
+May import: ``regiekaart.testing``, ``render``, ``store``, ``scenario``,
+``analysis``, ``runtime``, ``policy`` and the foundation (``errors``, ``ids``,
+``limits``, ``clock``, ``terminal``); never ``simulate`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -20,24 +24,24 @@ import attrs
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from structlog.testing import capture_logs
 
-from regiekaart.analysis.explore import (
-    Outcome,
-    Scope,
-    SituationKey,
-    Step,
-    Tried,
-    case_at,
-    relevant_facts,
-    situation_key,
-    try_command,
-)
+from regiekaart.analysis.explore import Scope, relevant_facts
 from regiekaart.policy.model import Policy
-from regiekaart.runtime.commands import Command, structure_command, unstructure_command
-from regiekaart.runtime.records import CaseState, Event
-from regiekaart.verify.counterexample import describe_command, tell
-from regiekaart.verify.exhaustive import VERIFY_SCOPE, Exploration, explore
+from regiekaart.verify._behaviour import BehaviourChange, Graph, compare
+from regiekaart.verify.counterexample import tell
+from regiekaart.verify.exhaustive import VERIFY_SCOPE, explore
+from regiekaart.verify.findings import Exploration
+
+__all__ = [
+    "BehaviourChange",
+    "Change",
+    "InvariantChange",
+    "PolicyDiff",
+    "card_changes",
+    "changed_ids",
+    "diff_policies",
+    "render_diff",
+]
 
 
 @attrs.frozen
@@ -50,21 +54,6 @@ class Change:
     what: str
     old: Any = None
     new: Any = None
-
-
-@attrs.frozen
-class BehaviourChange:
-    """A command accepted under one policy and refused under the other, in one situation."""
-
-    accepted_by: str
-    """``old`` or ``new``: which policy accepts it."""
-    command: dict[str, Any]
-    rule: str
-    refusal: str
-    """Refusal class and message under the other policy."""
-    trace: tuple[str, ...]
-    """The shortest story: the steps to the situation and the command itself, in words."""
-    length: int
 
 
 @attrs.frozen
@@ -206,61 +195,7 @@ def _rule(rule: Any) -> dict[str, Any]:
     }
 
 
-# -- behaviour -------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Answer:
-    """What one policy said to one command in one situation: accepted under a rule, or
-    refused (with the refusal in words). Small, so a parallel exploration can send it."""
-
-    command: Command
-    rule: str | None
-    refusal: str = ""
-
-    @classmethod
-    def of(cls, outcome: Outcome) -> _Answer:
-        if outcome.event is not None:
-            return cls(outcome.command, outcome.event.rule)
-        refusal = outcome.refusal
-        return cls(outcome.command, None, f"{type(refusal).__name__}: {refusal}")
-
-
-@attrs.define
-class _Graph:
-    """What one exploration saw, under keys both explorations share."""
-
-    policy: Policy
-    facts: frozenset[str]
-    common: dict[SituationKey, SituationKey] = attrs.field(factory=dict)
-    """bfs key → shared key."""
-    states: dict[SituationKey, CaseState] = attrs.field(factory=dict)
-    paths: dict[SituationKey, tuple[Event, ...]] = attrs.field(factory=dict)
-    answers: dict[SituationKey, dict[str, _Answer]] = attrs.field(factory=dict)
-
-    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
-        shared = situation_key(live.state, obligations=True, facts=self.facts)
-        self.common[key] = shared
-        if shared not in self.states:
-            self.states[shared] = live.state
-            self.paths[shared] = live.events[1:]
-
-    @staticmethod
-    def observe(
-        key: SituationKey, before: CaseState, outcome: Outcome, live: Any
-    ) -> tuple[str, _Answer]:
-        """Beside the case (in a worker when the search is parallel)."""
-        return _command_id(outcome.command), _Answer.of(outcome)
-
-    def tally(self, key: SituationKey, tried: Tried) -> None:
-        name, answer = tried.note
-        self.answers.setdefault(self.common[key], {}).setdefault(name, answer)
-
-
-def _command_id(command: Command) -> str:
-    data = unstructure_command(command)
-    data.pop("reason", None)
-    return json.dumps(data, sort_keys=True)
+# -- both ------------------------------------------------------------------------------------
 
 
 def diff_policies(
@@ -275,7 +210,7 @@ def diff_policies(
     """Compare two policies on the card and in behaviour (both explored with ``scope``,
     each over ``workers`` processes)."""
     facts = relevant_facts(old) | relevant_facts(new)
-    graphs = (_Graph(old, facts), _Graph(new, facts))
+    graphs = (Graph(old, facts), Graph(new, facts))
     runs = [
         explore(
             g.policy,
@@ -288,7 +223,7 @@ def diff_policies(
         )
         for g in graphs
     ]
-    behaviour, compared = _behaviour(*graphs, limit=limit)
+    behaviour, compared = compare(*graphs, limit=limit)
     invariants = []
     for check, title, source in runs[1].checks():
         # Under a bound, "held" means: not violated anywhere OLD's exploration reached.
@@ -306,51 +241,6 @@ def diff_policies(
     return PolicyDiff(
         old, new, card_changes(old, new), behaviour, invariants, compared, runs[0], runs[1]
     )
-
-
-def _behaviour(old: _Graph, new: _Graph, *, limit: int) -> tuple[list[BehaviourChange], int]:
-    shared = [key for key in old.states if key in new.states]
-    found: dict[str, list[BehaviourChange]] = {"old": [], "new": []}
-    with capture_logs():
-        for key in shared:
-            names = {*old.answers.get(key, {}), *new.answers.get(key, {})}
-            for name in sorted(names):
-                a = _answer(old, key, name)
-                b = _answer(new, key, name)
-                if (a.rule is None) == (b.rule is None):
-                    continue
-                side, graph, other = ("old", old, b) if a.rule is not None else ("new", new, a)
-                accepted = a if a.rule is not None else b
-                assert accepted.rule is not None
-                path = graph.paths[key]
-                last = describe_command(graph.policy, accepted.command, accepted.rule)
-                story = (*tell(graph.policy, path), f"{len(path) + 1}. {last}")
-                found[side].append(
-                    BehaviourChange(
-                        accepted_by=side,
-                        command=unstructure_command(accepted.command),
-                        rule=accepted.rule,
-                        refusal=other.refusal,
-                        trace=story,
-                        length=len(path) + 1,
-                    )
-                )
-    out: list[BehaviourChange] = []
-    for side in ("old", "new"):
-        out.extend(sorted(found[side], key=lambda c: (c.length, c.rule))[:limit])
-    return out, len(shared)
-
-
-def _answer(graph: _Graph, key: SituationKey, name: str) -> _Answer:
-    """What ``graph``'s policy says to command ``name`` in situation ``key`` (tried now on
-    a live case if that exploration did not suggest the command)."""
-    known = graph.answers.get(key, {}).get(name)
-    if known is not None:
-        return known
-    command = structure_command(json.loads(name))
-    answer = _Answer.of(try_command(case_at(graph.policy, graph.states[key], ()), command))
-    graph.answers.setdefault(key, {})[name] = answer
-    return answer
 
 
 # -- rendering -------------------------------------------------------------------------------

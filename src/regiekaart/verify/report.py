@@ -4,6 +4,10 @@
 card — loading (JSON Schema and the semantic checks), the exhaustive exploration and
 a seeded hypothesis run of the host test kit — and :class:`Report` holds the answer
 as one row per obligation, with the counterexample file where one was written.
+
+May import: ``regiekaart.testing``, ``render``, ``store``, ``scenario``,
+``analysis``, ``runtime``, ``policy`` and the foundation (``errors``, ``ids``,
+``limits``, ``clock``, ``terminal``); never ``simulate`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,20 @@ from regiekaart.verify.counterexample import (
     tell,
     write_scenario,
 )
-from regiekaart.verify.exhaustive import VERIFY_SCOPE, Exploration, Finding, Progress, explore
+from regiekaart.verify.exhaustive import VERIFY_SCOPE, Progress, explore
+from regiekaart.verify.findings import Exploration, Finding
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Report",
+    "Row",
+    "Status",
+    "entry_point_invariants",
+    "extra_invariants",
+    "load_invariants",
+    "render",
+    "verify_policy",
+]
 
 Status = Literal["holds", "violated", "not proven"]
 

@@ -1,0 +1,280 @@
+"""The model of a card, built from its merged and validated document.
+
+The document is plain data as YAML gave it; the model is frozen and typed, with
+defaults filled in, so nothing that runs a case ever looks at the raw document again.
+The digest is taken here, of the document in the order written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from regiekaart.policy.model import (
+    Activity,
+    Agreement,
+    Criterion,
+    Decision,
+    DominanceOption,
+    InvariantDef,
+    Measure,
+    Obligation,
+    Party,
+    Policy,
+    Prohibition,
+    RoleCell,
+    RoleDef,
+    StateDef,
+    TransitionRule,
+)
+from regiekaart.policy.sourcemap import Located, dotted
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _deciders(raw: Any) -> tuple[tuple[str, ...], ...]:
+    """YAML deciders → alternatives of slot groups; an any-of slot is joined with ``|``."""
+    out: list[tuple[str, ...]] = []
+    for alternative in raw or ():
+        if isinstance(alternative, str):
+            out.append((alternative,))
+            continue
+        group = []
+        for slot in alternative["together"]:
+            group.append(slot if isinstance(slot, str) else "|".join(slot))
+        out.append(tuple(group))
+    return tuple(out)
+
+
+def _cell(role: str, raw: Mapping[str, Any]) -> RoleCell:
+    return RoleCell(
+        role=role,
+        holders=_tuple(raw.get("holders")),
+        eligible=_tuple(raw.get("eligible")),
+        optional=bool(raw.get("optional", False)),
+        keep=bool(raw.get("keep", True)),
+        from_measures=bool(raw.get("from_measures", False)),
+        from_dominance=bool(raw.get("from_dominance", False)),
+        appoint=_deciders(raw.get("appoint")),
+        text=str(raw.get("text", "")),
+        source=str(raw.get("source", "")),
+    )
+
+
+def _roles(raw: Mapping[str, Any] | None) -> dict[str, RoleCell]:
+    return {role: _cell(role, cell) for role, cell in (raw or {}).items() if cell is not None}
+
+
+def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
+    states: dict[str, StateDef] = {}
+    for phase_id, raw in (document.get("phases") or {}).items():
+        sub = raw.get("substates") or {}
+        children = tuple(f"{phase_id}.{c}" for c in (sub.get("states") or {}))
+        states[phase_id] = StateDef(
+            id=phase_id,
+            title=str(raw["title"]),
+            order=int(raw["order"]),
+            colour=str(raw.get("colour", "")),
+            situation=str(raw.get("situation", "")).strip(),
+            initial=bool(raw.get("initial", False)),
+            parallel=bool(sub.get("parallel", False)),
+            roles=_roles(raw.get("roles")),
+            children=children,
+            source=str(raw.get("source", "")),
+        )
+        for child_id, child in (sub.get("states") or {}).items():
+            when = (child.get("when") or {}).get("measures")
+            states[f"{phase_id}.{child_id}"] = StateDef(
+                id=f"{phase_id}.{child_id}",
+                title=str(child["title"]),
+                parent=phase_id,
+                initial=bool(child.get("initial", False)),
+                when_measures=when,
+                roles=_roles(child.get("roles")),
+                source=str(child.get("source", "")),
+            )
+    for final_id, raw in (document.get("final") or {}).items():
+        states[final_id] = StateDef(
+            id=final_id, title=str(raw["title"]), final=True, source=str(raw.get("source", ""))
+        )
+    return states
+
+
+def _transitions(document: Mapping[str, Any]) -> dict[str, TransitionRule]:
+    rules: dict[str, TransitionRule] = {}
+    for rule_id, raw in (document.get("transitions") or {}).items():
+        rules[rule_id] = TransitionRule(
+            id=rule_id,
+            kind=raw["kind"],
+            source_state=raw["from"],
+            target_state=raw.get("to"),
+            deciders=_deciders(raw["deciders"]),
+            criteria=_tuple(raw.get("criteria")),
+            criteria_mode=raw.get("criteria_mode", "any" if raw.get("criteria") else "none"),
+            requires=_tuple(raw.get("requires")),
+            needs_dominance=raw.get("dominance") == "required",
+            direction=raw.get("direction"),
+            assign={role: _tuple(h) for role, h in (raw.get("assign") or {}).items()},
+            release=_tuple(raw.get("release")),
+            title=str(raw.get("title", "")),
+            description=str(raw.get("description", "")).strip(),
+            source=str(raw.get("source", "")),
+        )
+    return rules
+
+
+def build(
+    document: dict[str, Any],
+    located: Located,
+    chain: tuple[str, ...],
+    overrides: tuple[str, ...],
+) -> Policy:
+    measures = document.get("measures") or {}
+    dominance = document.get("dominance") or {}
+    # In the order written, not sorted: the order of rules, cells and obligations is
+    # part of what a card means (the first rule that fits is tried first), so two cards
+    # that differ only in order must not share a digest.
+    canonical = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Policy(
+        id=document["id"],
+        title=document["title"],
+        version=str(document.get("version", "")),
+        description=str(document.get("description", "")).strip(),
+        parties={
+            pid: Party(id=pid, name=p["name"], kind=p["kind"], description=p.get("description", ""))
+            for pid, p in (document.get("parties") or {}).items()
+        },
+        roles={
+            rid: RoleDef(
+                id=rid,
+                title=r["title"],
+                description=str(r.get("description", "")).strip(),
+                source=r.get("source", ""),
+                max_holders=int(r.get("max_holders", 0)),
+            )
+            for rid, r in (document.get("roles") or {}).items()
+        },
+        states=_states(document),
+        transitions=_transitions(document),
+        criteria={
+            cid: Criterion(id=cid, text=str(c["text"]).strip(), source=c.get("source", ""))
+            for cid, c in (document.get("criteria") or {}).items()
+        },
+        member_groups={g: str(t) for g, t in (document.get("member_groups") or {}).items()},
+        measures={
+            mid: Measure(
+                id=mid,
+                title=m["title"],
+                group=m["group"],
+                imposed_by=_tuple(m["imposed_by"]),
+                roles={role: _tuple(parties) for role, parties in m["roles"].items()},
+                ended_by=_tuple(m.get("ended_by")),
+                description=str(m.get("description", "")).strip(),
+                source=m.get("source", ""),
+            )
+            for mid, m in (measures.get("options") or {}).items()
+        },
+        measures_in=_tuple(measures.get("applies_in")),
+        dominance={
+            did: DominanceOption(
+                id=did,
+                title=d["title"],
+                roles={role: _tuple(h) for role, h in d["roles"].items()},
+                source=d.get("source", ""),
+            )
+            for did, d in (dominance.get("options") or {}).items()
+        },
+        dominance_in=_tuple(dominance.get("applies_in")),
+        activities={
+            aid: Activity(
+                id=aid,
+                command=a["command"],
+                title=a["title"],
+                in_states=_tuple(a["in"]),
+                by=_tuple(a.get("by")),
+                by_kinds=_tuple(a.get("by_kinds")),
+                to=_tuple(a.get("to")),
+                description=str(a.get("description", "")).strip(),
+                source=a.get("source", ""),
+            )
+            for aid, a in (document.get("activities") or {}).items()
+        },
+        decisions={
+            did: Decision(
+                id=did,
+                title=d["title"],
+                by=_deciders(d["by"]),
+                in_states=_tuple(d["in"]),
+                sets=d.get("sets"),
+                inform=_tuple(d.get("inform")),
+                description=str(d.get("description", "")).strip(),
+                source=d.get("source", ""),
+            )
+            for did, d in (document.get("decisions") or {}).items()
+        },
+        obligations={
+            oid: Obligation(
+                id=oid,
+                title=o["title"],
+                inform=_tuple(o.get("inform")),
+                by_role=o.get("by_role"),
+                on_enter=o.get("on_enter"),
+                when_role=o.get("when_role"),
+                when_holders=_tuple(o.get("when_holders")),
+                mutual_role=o.get("mutual_role"),
+                mode=o.get("mode", "task"),
+                source=o.get("source", ""),
+            )
+            for oid, o in (document.get("obligations") or {}).items()
+        },
+        invariants={
+            iid: InvariantDef(
+                id=iid,
+                title=i["title"],
+                checks=tuple(
+                    (name, dict(params or {}))
+                    for item in i["checks"]
+                    for name, params in item.items()
+                ),
+                source=i.get("source", ""),
+                description=str(i.get("description", "")).strip(),
+            )
+            for iid, i in (document.get("invariants") or {}).items()
+        },
+        prohibitions={
+            pid: Prohibition(
+                id=pid,
+                kind=p["kind"],
+                source_state=p["from"],
+                title=str(p["title"]).strip(),
+                description=str(p.get("description", "")).strip(),
+                source=p.get("source", ""),
+            )
+            for pid, p in (document.get("prohibitions") or {}).items()
+        },
+        agreements={
+            aid: Agreement(
+                id=aid,
+                title=str(a["title"]).strip(),
+                phases=_tuple(a["phases"]),
+                source=str(a.get("source", "")),
+                description=str(a.get("description", "")).strip(),
+            )
+            for aid, a in (document.get("agreements") or {}).items()
+        },
+        extends=chain,
+        overrides=overrides,
+        sources={dotted(p): f"{f}:{line}" for p, (f, line) in located.items() if p},
+        # The whole sha256: a card's digest is what an audit trusts to name the card its
+        # cases were decided under, so no one may write two cards that share it.
+        digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        document=canonical,
+    )
