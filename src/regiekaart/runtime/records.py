@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
 import cattrs
 from attrs import frozen
 
@@ -38,6 +39,11 @@ class Facts:
     def has(self, fact: str) -> bool:
         """Whether a decision has set ``fact`` and it has not lapsed."""
         return any(name == fact for name, _ in self.flags)
+
+
+def evolve_facts(facts: Facts, **changes: Any) -> Facts:
+    """Facts with some fields replaced."""
+    return attrs.evolve(facts, **changes)
 
 
 @frozen

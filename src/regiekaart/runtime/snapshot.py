@@ -153,7 +153,7 @@ def problems(policy: Policy, snapshot: Snapshot) -> list[str]:
     if identity:
         return identity
     found = _log_problems(snapshot)
-    unknown = _unknown(policy, state)
+    unknown = fit_problems(policy, state)
     if unknown:
         return found + unknown  # the rest would only repeat what no longer exists
     found += configuration_problems(policy, state.configuration)
@@ -212,8 +212,8 @@ def _runs(first: list[int], count: int) -> str:
     return shown + (", ..." if count > 6 else "")
 
 
-def _unknown(policy: Policy, state: CaseState) -> list[str]:
-    """What in ``state`` the policy does not know (states, roles, parties, measures)."""
+def fit_problems(policy: Policy, state: CaseState) -> list[str]:
+    """What in ``state`` the policy no longer knows (states, roles, parties, measures)."""
     out = [f"state {s!r} no longer exists" for s in state.configuration if s not in policy.states]
     for role, holders in state.roles.items():
         if role not in policy.roles:
