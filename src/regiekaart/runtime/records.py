@@ -4,6 +4,8 @@ A :class:`CaseState` is everything that decides what may happen next; an
 :class:`Event` is one accepted command with what it changed, in the words of the
 policy (rule ids, role hand-overs, obligations). Both (un)structure with cattrs, so a
 snapshot is plain JSON and restoring it gives back identical values.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -17,6 +19,21 @@ import cattrs
 from attrs import frozen
 
 from regiekaart.runtime.commands import Command, Member, structure_command, unstructure_command
+
+__all__ = [
+    "ActiveMeasure",
+    "CaseState",
+    "Event",
+    "Facts",
+    "Handover",
+    "Informed",
+    "OpenObligation",
+    "converter",
+    "evolve_facts",
+    "structure_event",
+    "structure_state",
+    "unstructure",
+]
 
 
 @frozen

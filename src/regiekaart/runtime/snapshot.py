@@ -15,6 +15,8 @@ passes both is still caught where its log is whole, because
 :meth:`~regiekaart.runtime.case.Case.restore` replays the log and refuses a state the events do
 not produce; and the store ties each snapshot to its hash chain with
 :func:`state_digest`.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ from regiekaart.errors import InvalidIdentifier, SnapshotMismatch
 from regiekaart.ids import check_id
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import CaseState, Event, converter
+
+__all__ = [
+    "MAX_SEQ",
+    "SNAPSHOT_FORMAT",
+    "PolicyRef",
+    "Snapshot",
+    "canonical_json",
+    "configuration_problems",
+    "differences",
+    "fit_problems",
+    "problems",
+    "state_digest",
+]
+
 
 SNAPSHOT_FORMAT = 1
 """The version of the snapshot's JSON shape; a snapshot of another format is refused."""
