@@ -7,9 +7,10 @@ obligations recorded, logged) or refuses it with a typed error naming the rule, 
 the case exactly as it was. Every command, accepted or refused, is one structlog event
 carrying the case id and no personal data.
 
-The steps themselves live in private modules of this package, by concept: the
-transitions of the card, the compulsory frame, the steps that move no state, and the
-recording of an accepted command.
+The machinery lives in private modules of this package, one concept each: opening a
+case, the ids a command names, the transitions of the card, the compulsory frame, the
+steps that move no state, the recording of an accepted step, its log line, and the
+checks that a replayed log gave itself back.
 
 May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
