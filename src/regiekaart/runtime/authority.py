@@ -5,6 +5,8 @@ parties must fill together ("the casusregisseur together with the procesregisseu
 A slot names a party, ``role:ROLE`` (whoever holds that role now) or several of those
 joined by ``|`` (any one of them). The acting party must itself fill one of the slots:
 co-deciders support a decision, they do not make it for the actor.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import permutations
 
 from regiekaart.policy.model import Policy
+
+__all__ = [
+    "Groups",
+    "authorized",
+    "describe",
+    "slot_parties",
+]
+
 
 Groups = Sequence[Sequence[str]]
 

@@ -7,6 +7,8 @@ event with the guards of :mod:`regiekaart.runtime.guards` as its conditions; sub
 by the compulsory frame are reached by eventless transitions; entering a state runs an
 entry action that applies its cells of the card. The chart is the execution semantics:
 the runtime sends it events and reads its configuration, it never moves states itself.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ from regiekaart.errors import PolicyError
 from regiekaart.policy.model import Policy, StateDef, TransitionRule
 from regiekaart.runtime import roles
 from regiekaart.runtime.guards import Work, first_refusal
+
+__all__ = [
+    "END_EVENT",
+    "IMPOSE_EVENT",
+    "ChartModel",
+    "CompiledPolicy",
+    "Spec",
+    "compile_policy",
+]
+
 
 IMPOSE_EVENT = "impose_measure"
 END_EVENT = "end_measure"

@@ -6,6 +6,8 @@ where it needs one, and every chosen holder is eligible. Each guard is one funct
 returning the refusal it would give (or ``None``): the compiled chart uses them as its
 ``cond`` callbacks, and the runtime asks the same functions which one failed, so the
 reason a person reads is the reason the chart refused.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ from regiekaart.runtime.records import CaseState, Facts
 
 if TYPE_CHECKING:
     from regiekaart.runtime.commands import Command
+
+
+__all__ = [
+    "GUARDS",
+    "Guard",
+    "Work",
+    "criteria",
+    "deciders",
+    "dominance",
+    "first_refusal",
+    "holders",
+    "preconditions",
+]
 
 
 @attrs.define

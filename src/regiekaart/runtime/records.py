@@ -4,6 +4,8 @@ A :class:`CaseState` is everything that decides what may happen next; an
 :class:`Event` is one accepted command with what it changed, in the words of the
 policy (rule ids, role hand-overs, obligations). Both (un)structure with cattrs, so a
 snapshot is plain JSON and restoring it gives back identical values.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -12,10 +14,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
 import cattrs
 from attrs import frozen
 
 from regiekaart.runtime.commands import Command, Member, structure_command, unstructure_command
+
+__all__ = [
+    "ActiveMeasure",
+    "CaseState",
+    "Event",
+    "Facts",
+    "Handover",
+    "Informed",
+    "OpenObligation",
+    "converter",
+    "evolve_facts",
+    "structure_event",
+    "structure_state",
+    "unstructure",
+]
 
 
 @frozen
@@ -38,6 +56,11 @@ class Facts:
     def has(self, fact: str) -> bool:
         """Whether a decision has set ``fact`` and it has not lapsed."""
         return any(name == fact for name, _ in self.flags)
+
+
+def evolve_facts(facts: Facts, **changes: Any) -> Facts:
+    """Facts with some fields replaced."""
+    return attrs.evolve(facts, **changes)
 
 
 @frozen

@@ -5,6 +5,8 @@ Entering a state applies that state's cells, outer state first, so a sub-state's
 configuration does not declare are released: "not more professionals than needed".
 The same functions serve the chart's entry actions and the runtime's look-ahead that
 refuses an ineligible holder before anything moves.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -13,6 +15,20 @@ from collections.abc import Iterable, Mapping
 
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import Facts
+
+__all__ = [
+    "Roles",
+    "apply_change",
+    "depth",
+    "enter_state",
+    "project",
+    "required_roles",
+    "resolve_cell",
+    "select_child",
+    "settle",
+    "target_configuration",
+]
+
 
 Roles = dict[str, tuple[str, ...]]
 

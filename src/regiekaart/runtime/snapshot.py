@@ -15,6 +15,8 @@ passes both is still caught where its log is whole, because
 :meth:`~regiekaart.runtime.case.Case.restore` replays the log and refuses a state the events do
 not produce; and the store ties each snapshot to its hash chain with
 :func:`state_digest`.
+
+May import: ``regiekaart.policy`` and the foundation (besides this package).
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ from regiekaart.errors import InvalidIdentifier, SnapshotMismatch
 from regiekaart.ids import check_id
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import CaseState, Event, converter
+
+__all__ = [
+    "MAX_SEQ",
+    "SNAPSHOT_FORMAT",
+    "PolicyRef",
+    "Snapshot",
+    "canonical_json",
+    "configuration_problems",
+    "differences",
+    "fit_problems",
+    "problems",
+    "state_digest",
+]
+
 
 SNAPSHOT_FORMAT = 1
 """The version of the snapshot's JSON shape; a snapshot of another format is refused."""
@@ -153,7 +169,7 @@ def problems(policy: Policy, snapshot: Snapshot) -> list[str]:
     if identity:
         return identity
     found = _log_problems(snapshot)
-    unknown = _unknown(policy, state)
+    unknown = fit_problems(policy, state)
     if unknown:
         return found + unknown  # the rest would only repeat what no longer exists
     found += configuration_problems(policy, state.configuration)
@@ -212,8 +228,8 @@ def _runs(first: list[int], count: int) -> str:
     return shown + (", ..." if count > 6 else "")
 
 
-def _unknown(policy: Policy, state: CaseState) -> list[str]:
-    """What in ``state`` the policy does not know (states, roles, parties, measures)."""
+def fit_problems(policy: Policy, state: CaseState) -> list[str]:
+    """What in ``state`` the policy no longer knows (states, roles, parties, measures)."""
     out = [f"state {s!r} no longer exists" for s in state.configuration if s not in policy.states]
     for role, holders in state.roles.items():
         if role not in policy.roles:

@@ -1,0 +1,202 @@
+"""One command on its way through a case, and the event that records it.
+
+A :class:`Step` holds what applying one command may read — the compiled card, the
+case's chart and state, its clock — and ends in one of two ways: a refusal naming the
+rule, or an :class:`Accepted` event with the state it leads to. The case commits that
+pair itself, so nothing here changes the case; a chart that a refused dispatch moved is
+placed back where it was before the refusal leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from attrs import frozen
+from statemachine import StateChart
+from statemachine.exceptions import TransitionNotAllowed as ChartRefused
+
+from regiekaart.clock import Clock
+from regiekaart.errors import CommandRefused, InvalidTime, NotAuthorized, TransitionNotAllowed
+from regiekaart.ids import check_time
+from regiekaart.policy.model import Policy
+from regiekaart.runtime import authority, roles
+from regiekaart.runtime._obligations import still_open, triggered
+from regiekaart.runtime.chart import ChartModel, CompiledPolicy
+from regiekaart.runtime.commands import Command
+from regiekaart.runtime.guards import Work, first_refusal
+from regiekaart.runtime.records import (
+    CaseState,
+    Event,
+    Facts,
+    Handover,
+    Informed,
+    OpenObligation,
+    evolve_facts,
+)
+
+
+@frozen
+class Accepted:
+    """An accepted command: its log entry and the state the case is in after it."""
+
+    event: Event
+    state: CaseState
+
+
+@frozen(kw_only=True)
+class Step:
+    """One command being applied to a case, with the case's working values."""
+
+    compiled: CompiledPolicy
+    chart: StateChart[Any]
+    model: ChartModel
+    state: CaseState
+    command: Command
+    clock: Clock
+    last_at: datetime | None
+
+    @property
+    def policy(self) -> Policy:
+        """The card the case runs under."""
+        return self.compiled.policy
+
+    def refuse(
+        self, cls: type[CommandRefused], message: str, rule: str = "", source: str = ""
+    ) -> CommandRefused:
+        """A refusal of ``cls`` of this command, in the case's configuration."""
+        return cls(
+            message,
+            command=self.command,
+            rule=rule,
+            source=source,
+            configuration=self.state.configuration,
+        )
+
+    def authorize(self, groups: Sequence[Sequence[str]], rule: str, source: str = "") -> None:
+        """Refuse the command unless its parties are one of the deciding ``groups``."""
+        command = self.command
+        if authority.authorized(groups, command.actor, command.together, self.state.roles):
+            return
+        who = authority.describe(groups, self.policy)
+        raise self.refuse(
+            NotAuthorized, f"{command.actor} may not; decided by: {who}", rule, source
+        )
+
+    def dispatch(self, work: Work, event: str, rule: str, source: str) -> Accepted:
+        """Send ``event`` to the chart with ``work``; record, or restore and refuse."""
+        compiled, chart = self.compiled, self.chart
+        before = self.state.configuration
+        self.model.work = work
+        try:
+            chart.send(event)
+        except ChartRefused:
+            compiled.place(chart, before)
+            refusal = first_refusal(work.rule, work) if work.rule is not None else None
+            raise refusal or work.refusal(
+                TransitionNotAllowed, f"the chart allows no {event} from {', '.join(before)}"
+            ) from None
+        except BaseException:
+            compiled.place(chart, before)
+            raise
+        finally:
+            self.model.work = None
+        try:
+            after = compiled.configuration(chart)
+            settled = roles.settle(self.policy, work.roles, frozenset(after))
+            for role in roles.required_roles(self.policy, frozenset(after)):
+                if not settled.get(role):
+                    raise RuntimeError(f"internal: {role} left without a holder by {event}")
+            return self.record(rule, source, roles=settled, facts=work.facts, after=after)
+        except BaseException:
+            compiled.place(chart, before)
+            raise
+
+    def record(
+        self,
+        rule: str,
+        source: str,
+        *,
+        roles: Mapping[str, tuple[str, ...]] | None = None,
+        facts: Facts | None = None,
+        after: tuple[str, ...] | None = None,
+        informed: tuple[Informed, ...] = (),
+        fulfilled: tuple[str, ...] = (),
+        obligations: tuple[OpenObligation, ...] | None = None,
+    ) -> Accepted:
+        """The command accepted: its new state, obligations, and the log entry."""
+        state = self.state
+        after = state.configuration if after is None else after
+        new_roles = dict(state.roles) if roles is None else dict(roles)
+        facts = _lapse(self.policy, state.facts if facts is None else facts, after)
+        seq = state.seq + 1
+        called_for = triggered(self.policy, state, after, new_roles)
+        duties = still_open(
+            state.obligations if obligations is None else obligations, called_for, seq
+        )
+        event = Event(
+            seq=seq,
+            at=checked_time(self.clock(), self.last_at, self.command),
+            command=self.command,
+            rule=rule,
+            source=source,
+            before=state.configuration,
+            after=after,
+            handovers=handovers(state.roles, new_roles),
+            informed=(*informed, *called_for),
+            fulfilled=fulfilled,
+        )
+        new_state = CaseState(
+            configuration=after,
+            roles=new_roles,
+            facts=facts,
+            obligations=duties,
+            members=state.members,
+            seq=seq,
+        )
+        return Accepted(event=event, state=new_state)
+
+
+def handovers(
+    before: Mapping[str, tuple[str, ...]], after: Mapping[str, tuple[str, ...]]
+) -> tuple[Handover, ...]:
+    """Each role whose holders changed: who was released, who holds it now."""
+    out = []
+    for role in sorted(set(before) | set(after)):
+        old, new = tuple(before.get(role, ())), tuple(after.get(role, ()))
+        if old != new:
+            out.append(Handover(role=role, released=tuple(p for p in old if p not in new), to=new))
+    return tuple(out)
+
+
+def checked_time(reading: object, last: datetime | None, command: Command) -> datetime:
+    """The clock's reading as an event records it: timezone-aware, in UTC, in the range
+    both stores keep (:func:`~regiekaart.ids.check_time`), and not before the case's last
+    event (an audit trail whose time runs backwards proves nothing about order)."""
+    try:
+        at = check_time(reading)
+    except InvalidTime as exc:
+        raise InvalidTime(f"the clock's reading: {exc}", command=command) from None
+    if last is not None and at < last:
+        raise InvalidTime(
+            f"the time {at.isoformat()} is earlier than the case's last event at "
+            f"{last.isoformat()}; time may not run backwards",
+            command=command,
+        )
+    return at
+
+
+def _lapse(policy: Policy, facts: Facts, after: tuple[str, ...]) -> Facts:
+    """Facts of a phase lapse when the case leaves it; dominance lapses below its phases."""
+    active = set(after)
+    flags = tuple(flag for flag in facts.flags if flag[1] in active)
+    dominance = facts.dominance
+    if dominance is not None and policy.dominance_in:
+        floor = min(policy.phase_of(s).order for s in policy.dominance_in)
+        phases = [policy.states[s] for s in after if "." not in s]
+        if any(p.final or p.order < floor for p in phases):
+            dominance = None
+    if flags == facts.flags and dominance == facts.dominance:
+        return facts
+    return evolve_facts(facts, flags=flags, dominance=dominance)
