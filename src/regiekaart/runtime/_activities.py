@@ -17,7 +17,7 @@ from regiekaart.errors import (
 )
 from regiekaart.policy.model import Activity, Policy
 from regiekaart.runtime import roles
-from regiekaart.runtime._step import Accepted, Step
+from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime.commands import (
     Appoint,
     Command,
@@ -39,7 +39,7 @@ def activity_party(command: Command) -> str | None:
     return None
 
 
-def record_activity(step: Step, command: Signal | RecordAdvice | Melding) -> Accepted:
+def record_activity(step: Applying, command: Signal | RecordAdvice | Melding) -> Accepted:
     """The activity recorded; a melding informs the party it is made to."""
     activity = find_activity(step)
     party = activity_party(command)
@@ -56,7 +56,7 @@ def record_activity(step: Step, command: Signal | RecordAdvice | Melding) -> Acc
     return step.record(activity.id, activity.source, informed=informed)
 
 
-def find_activity(step: Step) -> Activity:
+def find_activity(step: Applying) -> Activity:
     """The card's activity the command records here, refused if there is none it may."""
     policy, command = step.policy, step.command
     active = set(step.state.configuration)
@@ -87,7 +87,7 @@ def find_activity(step: Step) -> Activity:
     )
 
 
-def inform(step: Step, command: Inform) -> Accepted:
+def inform(step: Applying, command: Inform) -> Accepted:
     """The recipient informed: the open duties to it that the parties owe are fulfilled."""
     fulfilled = []
     remaining = []
@@ -111,7 +111,7 @@ def inform(step: Step, command: Inform) -> Accepted:
     )
 
 
-def decide(step: Step, command: RecordDecision) -> Accepted:
+def decide(step: Applying, command: RecordDecision) -> Accepted:
     """The decision taken: the fact it sets (for its phase) and the informing it obliges."""
     policy = step.policy
     decision = policy.decisions.get(command.decision)
@@ -137,7 +137,7 @@ def decide(step: Step, command: RecordDecision) -> Accepted:
     return step.record(decision.id, decision.source, informed=informed, facts=facts)
 
 
-def appoint(step: Step, command: Appoint) -> Accepted:
+def appoint(step: Applying, command: Appoint) -> Accepted:
     """The role's holders chosen, among those its cell here makes eligible."""
     policy, state = step.policy, step.state
     active = frozenset(state.configuration)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from regiekaart.errors import InvalidCommand, TransitionNotAllowed
 from regiekaart.policy.model import Measure
-from regiekaart.runtime._step import Accepted, Step
+from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime.chart import END_EVENT, IMPOSE_EVENT
 from regiekaart.runtime.commands import EndMeasure, ImposeMeasure
 from regiekaart.runtime.guards import Work
 from regiekaart.runtime.records import ActiveMeasure, Facts, evolve_facts
 
 
-def impose(step: Step, command: ImposeMeasure) -> Accepted:
+def impose(step: Applying, command: ImposeMeasure) -> Accepted:
     """The measure in force for the member, unless it is already."""
     measure = _measure(step, command.measure, command.member)
     step.authorize([(p,) for p in measure.imposed_by], measure.id, measure.source)
@@ -29,7 +29,7 @@ def impose(step: Step, command: ImposeMeasure) -> Accepted:
     return _dispatch(step, IMPOSE_EVENT, facts, measure)
 
 
-def end(step: Step, command: EndMeasure) -> Accepted:
+def end(step: Applying, command: EndMeasure) -> Accepted:
     """The measure no longer in force for the member, if it was."""
     measure = _measure(step, command.measure, command.member)
     enders = measure.ended_by or measure.imposed_by
@@ -42,7 +42,7 @@ def end(step: Step, command: EndMeasure) -> Accepted:
     return _dispatch(step, END_EVENT, evolve_facts(facts, measures=rest), measure)
 
 
-def _measure(step: Step, measure_id: str, member_id: str) -> Measure:
+def _measure(step: Applying, measure_id: str, member_id: str) -> Measure:
     """The measure a command names, refused unless it may be recorded for the member here."""
     policy, state = step.policy, step.state
     measure = policy.measures.get(measure_id)
@@ -67,7 +67,7 @@ def _measure(step: Step, measure_id: str, member_id: str) -> Measure:
     return measure
 
 
-def _dispatch(step: Step, event: str, facts: Facts, measure: Measure) -> Accepted:
+def _dispatch(step: Applying, event: str, facts: Facts, measure: Measure) -> Accepted:
     work = Work(
         policy=step.policy,
         command=step.command,

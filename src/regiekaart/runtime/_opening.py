@@ -16,7 +16,7 @@ from regiekaart.clock import Clock
 from regiekaart.errors import InvalidCommand
 from regiekaart.policy.model import Policy
 from regiekaart.runtime import roles
-from regiekaart.runtime._step import Accepted, checked_time, handovers
+from regiekaart.runtime._applying import Accepted, checked_time, handovers
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import OpenCase
 from regiekaart.runtime.guards import Work

@@ -12,29 +12,29 @@ from __future__ import annotations
 from regiekaart.errors import CommandRefused, InvalidCommand, TransitionNotAllowed
 from regiekaart.policy.model import TransitionRule
 from regiekaart.runtime import roles
-from regiekaart.runtime._step import Accepted, Step
+from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime.commands import ChangeLevel, CloseCase, Deescalate, Escalate
 from regiekaart.runtime.guards import Work, first_refusal
 from regiekaart.runtime.records import evolve_facts
 
 
-def escalate(step: Step, command: Escalate | Deescalate) -> Accepted:
+def escalate(step: Applying, command: Escalate | Deescalate) -> Accepted:
     """Op- or afschalen to the phase (or sub-state) the command names."""
     return _transition(step, command.type, to=command.to, dominance=command.dominance)
 
 
-def change(step: Step, command: ChangeLevel) -> Accepted:
+def change(step: Applying, command: ChangeLevel) -> Accepted:
     """Op- or afschalen within the phase, in the command's direction."""
     return _transition(step, "change", direction=command.direction)
 
 
-def close(step: Step, command: CloseCase) -> Accepted:
+def close(step: Applying, command: CloseCase) -> Accepted:
     """Close the case by a closing rule of the card."""
     return _transition(step, "close")
 
 
 def _transition(
-    step: Step,
+    step: Applying,
     kind: str,
     *,
     to: str | None = None,
@@ -86,13 +86,13 @@ def _transition(
     raise refusal
 
 
-def _dominance_applies(step: Step, rule: TransitionRule) -> bool:
+def _dominance_applies(step: Applying, rule: TransitionRule) -> bool:
     target = rule.target_state or rule.source_state
     return any(s.id in step.policy.dominance_in for s in step.policy.ancestors(target))
 
 
 def _candidates(
-    step: Step, kind: str, to: str | None, direction: str | None
+    step: Applying, kind: str, to: str | None, direction: str | None
 ) -> list[TransitionRule]:
     policy = step.policy
     active = set(step.state.configuration)
@@ -111,7 +111,9 @@ def _candidates(
     return found
 
 
-def _not_allowed(step: Step, kind: str, to: str | None, direction: str | None) -> CommandRefused:
+def _not_allowed(
+    step: Applying, kind: str, to: str | None, direction: str | None
+) -> CommandRefused:
     policy, configuration = step.policy, step.state.configuration
     active = set(configuration)
     for prohibition in policy.prohibitions.values():

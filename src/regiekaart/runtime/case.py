@@ -34,12 +34,12 @@ from regiekaart.runtime._activities import (
     inform,
     record_activity,
 )
+from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime._command_log import is_replaying, log_accepted, log_refused, replaying
 from regiekaart.runtime._measures import end, impose
 from regiekaart.runtime._opening import open_case
 from regiekaart.runtime._references import check_references
 from regiekaart.runtime._replay import check_replayed, opening_of
-from regiekaart.runtime._step import Accepted, Step
 from regiekaart.runtime._transition import change, close, escalate
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy, compile_policy
 from regiekaart.runtime.commands import (
@@ -350,7 +350,7 @@ class Case:
                 configuration=self._state.configuration,
             )
         check_references(self._policy, command, self._state.configuration)
-        step = Step(
+        step = Applying(
             compiled=self._compiled,
             chart=self._chart,
             model=self._model,
@@ -366,7 +366,7 @@ class Case:
         self._last_at = accepted.event.at
         return accepted.event
 
-    def _handle(self, step: Step, command: Command) -> Accepted:
+    def _handle(self, step: Applying, command: Command) -> Accepted:
         """The handler of the command's type; opening is not a command for an open case."""
         match command:
             case Escalate() | Deescalate():

@@ -1,6 +1,6 @@
 """One command on its way through a case, and the event that records it.
 
-A :class:`Step` holds what applying one command may read — the compiled card, the
+An :class:`Applying` holds what applying one command may read — the compiled card, the
 case's chart and state, its clock — and ends in one of two ways: a refusal naming the
 rule, or an :class:`Accepted` event with the state it leads to. The case commits that
 pair itself, so nothing here changes the case; a chart that a refused dispatch moved is
@@ -46,7 +46,7 @@ class Accepted:
 
 
 @frozen(kw_only=True)
-class Step:
+class Applying:
     """One command being applied to a case, with the case's working values."""
 
     compiled: CompiledPolicy
