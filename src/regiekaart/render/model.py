@@ -8,6 +8,7 @@ format is one more reader of the same values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from attrs import frozen
@@ -190,7 +191,7 @@ class CriterionRef:
 
 
 @frozen
-class Step:
+class TransitionView:
     """A transition of the card: from where to where, decided by whom, on which criteria."""
 
     id: str
@@ -202,6 +203,8 @@ class Step:
     source_state: str
     source_title: str
     source_colour: Colour
+    direction: str
+    """Up or down for a step within a phase; empty otherwise."""
     target_state: str | None
     target_title: str
     target_colour: Colour | None
@@ -210,12 +213,17 @@ class Step:
     criteria_mode: str
     requires: tuple[str, ...]
     """Titles of the decisions that must have been taken first."""
+    requires_ids: tuple[str, ...]
+    """The same decisions by the ids the policy file gives them."""
     needs_dominance: bool
     assign: tuple[tuple[str, tuple[str, ...]], ...]
     """Role title → names of the parties the step gives it to."""
     release: tuple[str, ...]
     footnote: Footnote
     overridden: bool
+    order: tuple[int, int]
+    """Where the step sits between the phases: the order of the phase it leaves, then of
+    the phase it enters (its own for a step within a phase; after every phase for closing)."""
 
 
 @frozen
@@ -223,7 +231,9 @@ class Prohibited:
     """A step the card rules out in so many words."""
 
     id: str
+    kind: str
     kind_label: str
+    source_state: str
     source_title: str
     title: str
     source: str
@@ -298,7 +308,7 @@ class CardView:
     digest: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[TransitionView, ...]
     prohibited: tuple[Prohibited, ...]
     finals: tuple[tuple[str, str], ...]
     """Final states as (title, section of the handreiking)."""
@@ -318,6 +328,21 @@ def colour(name: str) -> Colour:
     """The print colours of a phase colour word or ``#rrggbb`` value."""
     fill = PALETTE.get(name.strip().lower()) or (name if _HEX.match(name) else _NEUTRAL)
     return Colour(name=name, fill=fill.lower(), tint=_mix(fill, 0.86), ink=_ink(fill))
+
+
+def deciders_words(
+    deciders: Sequence[Sequence[Sequence[SlotOption]]],
+    *,
+    joint: str = " + ",
+    either: str = " of ",
+    alternatives: str = "; of ",
+    words: Callable[[SlotOption], str] = lambda option: option.words,
+) -> str:
+    """Deciders in short words: slots of a group joined by ``joint``, options by ``either``,
+    the groups by ``alternatives``; each option as ``words`` says it."""
+    return alternatives.join(
+        joint.join(either.join(words(o) for o in slot) for slot in group) for group in deciders
+    )
 
 
 def _rgb(hex_value: str) -> tuple[int, int, int]:
