@@ -15,9 +15,9 @@ from regiekaart.render.model import (
     ChartState,
     ChartTransition,
     TransitionView,
-    colour,
     deciders_words,
 )
+from regiekaart.render.palette import colour
 from regiekaart.runtime.chart import END_EVENT, IMPOSE_EVENT, CompiledPolicy
 
 ChartKind = Literal["atomic", "compound", "parallel", "final"]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from regiekaart.policy.loader import locate
 from regiekaart.policy.model import Policy, StateDef
-from regiekaart.render.model import Colour, Deciders, Footnote, PartyRef, SlotOption, colour
+from regiekaart.render.model import Deciders, Footnote, PartyRef, SlotOption
+from regiekaart.render.palette import Colour, colour
 
 
 class Extractor:

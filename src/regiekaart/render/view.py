@@ -7,6 +7,9 @@ everything they show once — the phases as columns, one row per role with its c
 and criteria, the states and events of the compiled chart, the section of the
 handreiking every cell cites, and what a local card changes in the card it extends.
 A renderer only lays this view out.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from regiekaart.render.model import (
     RowCell,
     SubState,
     TransitionView,
-    colour,
 )
+from regiekaart.render.palette import colour
 from regiekaart.runtime.chart import CompiledPolicy, compile_policy
 
 __all__ = ["card_view"]
