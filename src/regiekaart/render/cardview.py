@@ -10,6 +10,9 @@ deciders and criteria, and the steps the card rules out.
 
 Everything here returns rich renderables and prints nothing, so the CLI stays a thin skin
 and tests can render the same objects.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
