@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from regiekaart import Case
 from regiekaart.cli import app
 from regiekaart.render.browser import Chromium
-from regiekaart.render.model import colour
+from regiekaart.render.palette import colour
 from regiekaart.render.timeline import (
     render_timeline,
     timeline_from_events,

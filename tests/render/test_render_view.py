@@ -9,7 +9,7 @@ import pytest
 from render_support import UNIVERSEEL, cards, universeel, west_brabant
 
 from regiekaart import compile_policy, load_policy
-from regiekaart.render.model import PALETTE, colour
+from regiekaart.render.palette import PALETTE, colour
 from regiekaart.render.view import card_view
 
 ROLE_ROWS = [

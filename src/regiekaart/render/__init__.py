@@ -4,6 +4,10 @@ Every rendering of a card reads the one neutral view of :mod:`.view`; the render
 only lay it out, so the card a policy officer prints, the diagram a developer reads
 and the chart another engine loads cannot drift apart. A case's history is drawn from
 a played scenario or from its events by :mod:`.timeline`.
+
+Layer: render. Its modules may import store, scenario, analysis, runtime, policy and
+the foundation modules, never verify, simulate, testing or cli: those show what is
+rendered here, so they stand above it.
 """
 
 from regiekaart.render.diagram import DiagramError, GraphvizMissingError, render_mermaid, render_svg

@@ -7,6 +7,9 @@ it raised, answers questions about the laid-out DOM and takes screenshots; the t
 use it to check every HTML output, and ``regiekaart render --format png`` uses it to
 make the picture of a card. Only pages on the local disk are opened, and the browser
 runs with networking, sync and updates switched off.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ from typing import Any
 from attrs import frozen
 
 from regiekaart.errors import RegiekaartError
+
+__all__ = [
+    "CANDIDATES",
+    "FLAGS",
+    "BrowserError",
+    "BrowserNotFoundError",
+    "Chromium",
+    "PageReport",
+    "find_chromium",
+    "png_texts",
+    "png_with_text",
+]
 
 FLAGS = (
     "--headless",

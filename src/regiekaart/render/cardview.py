@@ -10,6 +10,9 @@ deciders and criteria, and the steps the card rules out.
 
 Everything here returns rich renderables and prints nothing, so the CLI stays a thin skin
 and tests can render the same objects.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -21,8 +24,26 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
-from regiekaart.runtime.authority import describe
+from regiekaart.policy.model import Policy
+from regiekaart.render.model import (
+    CardView,
+    Cell,
+    Column,
+    RowCell,
+    SlotOption,
+    TransitionView,
+    deciders_words,
+)
+from regiekaart.render.view import card_view as neutral_view
+
+__all__ = [
+    "COLOUR_NAMES",
+    "card_table",
+    "card_view",
+    "colour_style",
+    "prohibitions_table",
+    "transitions_table",
+]
 
 COLOUR_NAMES: dict[str, str] = {
     "groen": "green",
@@ -56,56 +77,56 @@ def colour_style(colour: str) -> str:
 
 def card_view(policy: Policy) -> Group:
     """The whole card: the role table, the transitions, and what the card rules out."""
-    parts: list[RenderableType] = [card_table(policy), transitions_table(policy)]
-    if policy.prohibitions:
-        parts.append(prohibitions_table(policy))
+    card = neutral_view(policy)
+    parts: list[RenderableType] = [card_table(card), transitions_table(card)]
+    if card.prohibited:
+        parts.append(prohibitions_table(card))
     return Group(*parts)
 
 
-def card_table(policy: Policy) -> Table:
+def card_table(card: CardView) -> Table:
     """Roles down, phases across; the sub-states shown inside their phase's cells."""
-    phases = policy.phases()
-    caption = f"{policy.id}" + (f" {policy.version}" if policy.version else "")
-    if policy.extends:
-        caption += f", extends {' → '.join(policy.extends)}"
-    table = Table(title=policy.title, caption=caption, show_lines=True, expand=True)
+    columns = card.columns
+    caption = f"{card.id}" + (f" {card.version}" if card.version else "")
+    if card.extends:
+        caption += f", extends {' → '.join(card.extends)}"
+    table = Table(title=card.title, caption=caption, show_lines=True, expand=True)
     table.add_column("", style="bold", no_wrap=False, ratio=1)
-    for phase in phases:
-        table.add_column(_phase_header(phase), ratio=2, vertical="top")
+    for column in columns:
+        table.add_column(_phase_header(column), ratio=2, vertical="top")
     table.add_row(
-        Text("Situation", style="bold"), *[Text(p.situation, style="italic") for p in phases]
+        Text("Situation", style="bold"), *[Text(c.situation, style="italic") for c in columns]
     )
-    if any(p.children for p in phases):
-        table.add_row(Text("Sub-states", style="bold"), *[_substates(policy, p) for p in phases])
-    for role in policy.roles.values():
-        table.add_row(Text(role.title), *[_role_cell(policy, phase, role.id) for phase in phases])
-    if policy.agreements:
-        table.add_row(Text("Agreements"), *[_agreements(policy, phase) for phase in phases])
+    if any(c.substates for c in columns):
+        table.add_row(Text("Sub-states", style="bold"), *[_substates(c) for c in columns])
+    for row in card.rows:
+        table.add_row(Text(row.title), *[_role_cell(cell) for cell in row.cells])
+    if any(c.agreements for c in columns):
+        table.add_row(Text("Agreements"), *[_agreements(c) for c in columns])
     return table
 
 
-def _agreements(policy: Policy, phase: StateDef) -> Text:
+def _agreements(column: Column) -> Text:
     """The existing working agreements, routes and guidelines that apply in the phase."""
-    items = policy.agreements_in(phase.id)
-    if not items:
+    if not column.agreements:
         return Text("—", style="dim")
-    return Text("\n".join(f"• {' '.join(a.title.split())}" for a in items))
+    return Text("\n".join(f"• {' '.join(a.title.split())}" for a in column.agreements))
 
 
-def _phase_header(phase: StateDef) -> Text:
-    style = colour_style(phase.colour)
-    header = Text(f"{phase.order}. {phase.title}", style=f"bold {style}".strip())
-    if phase.colour:
-        header.append(f"\n{phase.colour}", style=style or "dim")
+def _phase_header(column: Column) -> Text:
+    name = column.colour.name
+    style = colour_style(name)
+    header = Text(f"{column.order}. {column.title}", style=f"bold {style}".strip())
+    if name:
+        header.append(f"\n{name}", style=style or "dim")
     return header
 
 
-def _substates(policy: Policy, phase: StateDef) -> Text:
-    if not phase.children:
+def _substates(column: Column) -> Text:
+    if not column.substates:
         return Text("—", style="dim")
-    children = [policy.states[c] for c in phase.children]
-    text = Text("at once:\n" if phase.parallel else "one of:\n", style="dim")
-    for index, child in enumerate(children):
+    text = Text("at once:\n" if column.parallel else "one of:\n", style="dim")
+    for index, child in enumerate(column.substates):
         if index:
             text.append("\n")
         text.append(f"• {child.title}")
@@ -116,28 +137,24 @@ def _substates(policy: Policy, phase: StateDef) -> Text:
     return text
 
 
-def _role_cell(policy: Policy, phase: StateDef, role: str) -> Text:
+def _role_cell(row_cell: RowCell) -> Text:
     text = Text()
-    own = phase.roles.get(role)
-    if own is not None:
-        text.append_text(_cell_text(own))
-    for child_id in phase.children:
-        child = policy.states[child_id]
-        cell = child.roles.get(role)
-        if cell is None:
+    for part in row_cell.parts:
+        if part.state == row_cell.phase:
+            text.append_text(_cell_text(part.cell))
             continue
         if text:
             text.append("\n\n")
-        text.append(f"{child.title}: ", style="bold")
-        text.append_text(_cell_text(cell))
+        text.append(f"{part.label}: ", style="bold")
+        text.append_text(_cell_text(part.cell))
     return text if text else Text("—", style="dim")
 
 
-def _cell_text(cell: RoleCell) -> Text:
+def _cell_text(cell: Cell) -> Text:
     text = Text(" ".join(cell.text.split()))
     notes = []
     if cell.holders:
-        notes.append("→ " + ", ".join(cell.holders))
+        notes.append("→ " + ", ".join(h.id for h in cell.holders))
     if cell.from_measures:
         notes.append("by the measure in force")
     if cell.from_dominance:
@@ -151,7 +168,7 @@ def _cell_text(cell: RoleCell) -> Text:
     return text
 
 
-def transitions_table(policy: Policy) -> Table:
+def transitions_table(card: CardView) -> Table:
     """Every step of the card: from where to where, decided by whom, on which criteria."""
     table = Table(title="Transitions", show_lines=True, expand=True)
     table.add_column("Step", ratio=2)
@@ -160,59 +177,62 @@ def transitions_table(policy: Policy) -> Table:
     table.add_column("Criteria", ratio=3)
     table.add_column("Requires", ratio=1)
     table.add_column("Source", ratio=1)
-    for rule in sorted(policy.transitions.values(), key=lambda r: _order(policy, r)):
-        step = Text(rule.title or rule.id)
-        step.append(f"\n{rule.id} ({rule.kind})", style="dim")
+    for step in sorted(card.steps, key=lambda s: s.order):
+        title = Text(step.title)
+        title.append(f"\n{step.id} ({step.kind})", style="dim")
         table.add_row(
-            step,
-            _route(policy, rule),
-            Text(describe(rule.deciders, policy)),
-            _criteria(rule),
-            _requires(rule),
-            Text(rule.source),
+            title,
+            _route(step),
+            Text(_deciders(step)),
+            _criteria(step),
+            _requires(step),
+            Text(step.footnote.section),
         )
     return table
 
 
-def _order(policy: Policy, rule: TransitionRule) -> tuple[int, int]:
-    """By the phase a step leaves, then the phase it enters; closing last."""
-    source = policy.phase_of(rule.source_state).order
-    if rule.target_state is None:
-        return source, source
-    target = policy.phase_of(rule.target_state)
-    return source, (len(policy.states) + 1 if target.final else target.order)
+def _deciders(step: TransitionView) -> str:
+    """Who decides, in the words a refusal uses."""
+
+    def words(option: SlotOption) -> str:
+        return f"the holder of {option.name}" if option.kind == "role" else option.name
+
+    said = deciders_words(
+        step.deciders, joint=" together with ", either=" or ", alternatives="; or ", words=words
+    )
+    return said if step.deciders else "nobody"
 
 
-def _route(policy: Policy, rule: TransitionRule) -> Text:
-    if rule.target_state is None:
-        return Text(f"within {rule.source_state} ({rule.direction or ''})")
-    return Text(f"{rule.source_state} → {rule.target_state}")
+def _route(step: TransitionView) -> Text:
+    if step.target_state is None:
+        return Text(f"within {step.source_state} ({step.direction})")
+    return Text(f"{step.source_state} → {step.target_state}")
 
 
-def _criteria(rule: TransitionRule) -> Text:
-    if not rule.criteria:
+def _criteria(step: TransitionView) -> Text:
+    if not step.criteria:
         return Text("—", style="dim")
-    text = Text("all of: " if rule.criteria_mode == "all" else "any of: ", style="dim")
-    text.append(", ".join(rule.criteria))
+    text = Text("all of: " if step.criteria_mode == "all" else "any of: ", style="dim")
+    text.append(", ".join(c.id for c in step.criteria))
     return text
 
 
-def _requires(rule: TransitionRule) -> Text:
+def _requires(step: TransitionView) -> Text:
     needs: Iterable[str] = (
-        *rule.requires,
-        *(["a dominant problem named"] if rule.needs_dominance else []),
+        *step.requires_ids,
+        *(["a dominant problem named"] if step.needs_dominance else []),
     )
     joined = ", ".join(needs)
     return Text(joined) if joined else Text("—", style="dim")
 
 
-def prohibitions_table(policy: Policy) -> Table:
+def prohibitions_table(card: CardView) -> Table:
     """The steps the card rules out explicitly, cited when such a command is refused."""
     table = Table(title="Not allowed", show_lines=False, expand=True)
     table.add_column("From", ratio=1)
     table.add_column("Step", ratio=1)
     table.add_column("Why", ratio=5)
     table.add_column("Source", ratio=1)
-    for item in policy.prohibitions.values():
+    for item in card.prohibited:
         table.add_row(item.source_state, item.kind, " ".join(item.title.split()), item.source)
     return table

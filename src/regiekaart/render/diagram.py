@@ -8,6 +8,9 @@ title and its deciders instead of guard function names, lets the library's DOT a
 Mermaid renderers lay it out, and only adds the card's phase colours afterwards.
 The measure events the chart uses to re-evaluate the kader are left out: they are
 bookkeeping, not steps a professional takes.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -34,6 +37,18 @@ from statemachine.contrib.diagram.renderers.mermaid import MermaidRenderer, Merm
 
 from regiekaart.errors import RegiekaartError
 from regiekaart.render.model import CardView, ChartState, ChartTransition
+
+__all__ = [
+    "FONT",
+    "DiagramError",
+    "GraphvizMissingError",
+    "diagram_graph",
+    "dot_graph",
+    "render_dot",
+    "render_mermaid",
+    "render_svg",
+    "shown_transitions",
+]
 
 FONT = "Liberation Sans"
 _MARK = "@@edge"

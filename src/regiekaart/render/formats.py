@@ -3,6 +3,9 @@
 One function per output, all reading the same :class:`~regiekaart.render.model.CardView`;
 this module only maps format names to them, so the command line and a host system get
 exactly the same bytes for the same card.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -20,6 +23,15 @@ from regiekaart.render.markdown import render_markdown
 from regiekaart.render.model import CardView
 from regiekaart.render.scxml import render_scxml
 from regiekaart.render.view import card_view
+
+__all__ = [
+    "FORMATS",
+    "PNG_DIGEST_KEY",
+    "SUFFIXES",
+    "TEXT_FORMATS",
+    "card_png",
+    "render_card",
+]
 
 TEXT_FORMATS: dict[str, Callable[[CardView], str]] = {
     "html": render_html,

@@ -4,6 +4,9 @@ A policy officer who edits a card file must see the card it produces, and a
 professional must be able to print it and pin it up; so the page carries its own
 styles (no fonts, scripts or images fetched from anywhere) and the layout lives in
 Jinja2 templates beside this module, filled from the neutral view and nothing else.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from functools import cache
 import jinja2
 
 from regiekaart.render.model import CardView
+
+__all__ = [
+    "environment",
+    "render_html",
+]
 
 
 @cache

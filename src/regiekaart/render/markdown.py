@@ -3,6 +3,9 @@
 GitHub-flavoured: the four phases as a table with footnotes for the sections of the
 handreiking, the steps as headed lists. Laid out by a Jinja2 template from the same
 neutral view as the HTML card, so the two always say the same.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ from functools import cache
 import jinja2
 
 from regiekaart.render.model import CardView
+
+__all__ = [
+    "environment",
+    "md_cell",
+    "render_markdown",
+]
 
 
 def md_cell(text: str) -> str:

@@ -3,38 +3,43 @@
 :mod:`.view` fills these from a policy and its compiled chart; every renderer reads
 them and nothing else. They hold words and colours, never markup, so a new output
 format is one more reader of the same values.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from attrs import frozen
 
-PALETTE: dict[str, str] = {
-    "groen": "#2f7d32",
-    "green": "#2f7d32",
-    "oranje": "#ef8a17",
-    "orange": "#ef8a17",
-    "geel": "#f2c12e",
-    "yellow": "#f2c12e",
-    "rood": "#c8241d",
-    "red": "#c8241d",
-    "donkerrood": "#7a0f17",
-    "darkred": "#7a0f17",
-    "blauw": "#1f5f99",
-    "blue": "#1f5f99",
-    "grijs": "#6b6b6b",
-    "grey": "#6b6b6b",
-    "gray": "#6b6b6b",
-}
-"""Colour words a card may use for a phase, as print-safe hex values.
+from regiekaart.render.palette import Colour
 
-A card may also give a ``#rrggbb`` value; anything else is drawn in neutral grey."""
-
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-_NEUTRAL = "#6b6b6b"
+__all__ = [
+    "KIND_LABELS",
+    "AgreementRef",
+    "CardView",
+    "Cell",
+    "CellPart",
+    "ChartState",
+    "ChartTransition",
+    "Column",
+    "CriterionRef",
+    "Deciders",
+    "Footnote",
+    "Option",
+    "Override",
+    "PartyRef",
+    "Prohibited",
+    "Row",
+    "RowCell",
+    "SlotOption",
+    "SubState",
+    "TransitionView",
+    "deciders_words",
+]
 
 KIND_LABELS: dict[str, str] = {
     "escalate": "Opschalen",
@@ -45,16 +50,6 @@ KIND_LABELS: dict[str, str] = {
     "close": "Afsluiten",
 }
 """How the card's words name the generic kinds of step."""
-
-
-@frozen
-class Colour:
-    """A phase colour: the solid fill, a light tint for cell bodies, and readable ink."""
-
-    name: str
-    fill: str
-    tint: str
-    ink: str
 
 
 @frozen
@@ -190,7 +185,7 @@ class CriterionRef:
 
 
 @frozen
-class Step:
+class TransitionView:
     """A transition of the card: from where to where, decided by whom, on which criteria."""
 
     id: str
@@ -202,6 +197,8 @@ class Step:
     source_state: str
     source_title: str
     source_colour: Colour
+    direction: str
+    """Up or down for a step within a phase; empty otherwise."""
     target_state: str | None
     target_title: str
     target_colour: Colour | None
@@ -210,12 +207,17 @@ class Step:
     criteria_mode: str
     requires: tuple[str, ...]
     """Titles of the decisions that must have been taken first."""
+    requires_ids: tuple[str, ...]
+    """The same decisions by the ids the policy file gives them."""
     needs_dominance: bool
     assign: tuple[tuple[str, tuple[str, ...]], ...]
     """Role title → names of the parties the step gives it to."""
     release: tuple[str, ...]
     footnote: Footnote
     overridden: bool
+    order: tuple[int, int]
+    """Where the step sits between the phases: the order of the phase it leaves, then of
+    the phase it enters (its own for a step within a phase; after every phase for closing)."""
 
 
 @frozen
@@ -223,7 +225,9 @@ class Prohibited:
     """A step the card rules out in so many words."""
 
     id: str
+    kind: str
     kind_label: str
+    source_state: str
     source_title: str
     title: str
     source: str
@@ -298,7 +302,7 @@ class CardView:
     digest: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[TransitionView, ...]
     prohibited: tuple[Prohibited, ...]
     finals: tuple[tuple[str, str], ...]
     """Final states as (title, section of the handreiking)."""
@@ -314,30 +318,16 @@ class CardView:
     initial_state: str
 
 
-def colour(name: str) -> Colour:
-    """The print colours of a phase colour word or ``#rrggbb`` value."""
-    fill = PALETTE.get(name.strip().lower()) or (name if _HEX.match(name) else _NEUTRAL)
-    return Colour(name=name, fill=fill.lower(), tint=_mix(fill, 0.86), ink=_ink(fill))
-
-
-def _rgb(hex_value: str) -> tuple[int, int, int]:
-    return int(hex_value[1:3], 16), int(hex_value[3:5], 16), int(hex_value[5:7], 16)
-
-
-def _mix(hex_value: str, white: float) -> str:
-    r, g, b = (round(c + (255 - c) * white) for c in _rgb(hex_value))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def _ink(hex_value: str) -> str:
-    """Black or white, whichever reads better on ``hex_value`` (WCAG contrast)."""
-
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(hex_value))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    on_white = 1.05 / (luminance + 0.05)
-    on_black = (luminance + 0.05) / 0.05
-    return "#ffffff" if on_white >= on_black else "#1a1a1a"
+def deciders_words(
+    deciders: Sequence[Sequence[Sequence[SlotOption]]],
+    *,
+    joint: str = " + ",
+    either: str = " of ",
+    alternatives: str = "; of ",
+    words: Callable[[SlotOption], str] = lambda option: option.words,
+) -> str:
+    """Deciders in short words: slots of a group joined by ``joint``, options by ``either``,
+    the groups by ``alternatives``; each option as ``words`` says it."""
+    return alternatives.join(
+        joint.join(either.join(words(o) for o in slot) for slot in group) for group in deciders
+    )

@@ -5,6 +5,9 @@ case did with it (accepted by which rule, or refused and why, with the handreiki
 section), the configuration and role holders afterwards, and whether the step's
 expectations held. A reader can follow the story and see at which step a card and the
 handreiking part ways. Like :mod:`regiekaart.render.cardview`, this builds renderables only.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ from rich.text import Text
 
 from regiekaart.runtime.commands import Command, unstructure_command
 from regiekaart.scenario.play import ScenarioResult, StepResult
+
+__all__ = [
+    "command_text",
+    "outcome_text",
+    "roles_text",
+    "scenario_view",
+    "steps_table",
+    "verdict",
+]
 
 _SHOWN_SEPARATELY = {"type", "actor", "together", "criteria", "holders", "reason"}
 

@@ -10,6 +10,9 @@ travels as attributes in the regiekaart namespace, which SCXML processors ignore
 local names are chosen not to clash with SCXML's own attributes, since some readers
 drop namespaces).
 The document is built as an element tree, never by string concatenation.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ import xml.etree.ElementTree as ET
 
 from regiekaart.render.model import CardView, ChartState, ChartTransition
 from regiekaart.runtime.chart import IMPOSE_EVENT
+
+__all__ = [
+    "MEASURES",
+    "RK_NS",
+    "SCXML_NS",
+    "render_scxml",
+    "scxml_tree",
+]
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 RK_NS = "urn:regiekaart:scxml:1"

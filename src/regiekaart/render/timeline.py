@@ -7,11 +7,14 @@ what reason — and which attempts were refused, and by which rule. The timeline
 built from a played scenario (its refusals included) or from a case's accepted events,
 whether the case is in memory or read back from a store; one neutral
 :class:`Timeline` feeds the template.
+
+Layer: render. It may import store, scenario, analysis, runtime, policy and the
+foundation modules; never verify, simulate, testing or cli.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,42 +22,26 @@ from attrs import frozen
 
 from regiekaart.errors import CommandRefused
 from regiekaart.policy.model import Policy
+from regiekaart.render._words import CaseWords
 from regiekaart.render.html import environment
-from regiekaart.render.model import Colour, colour
+from regiekaart.render.palette import Colour, colour
 from regiekaart.runtime.commands import (
-    Appoint,
-    ChangeLevel,
     Command,
-    Deescalate,
-    EndMeasure,
-    Escalate,
-    ImposeMeasure,
-    Inform,
-    Melding,
-    RecordAdvice,
-    RecordDecision,
 )
 from regiekaart.runtime.records import Event
 
 if TYPE_CHECKING:
     from regiekaart.scenario.play import ScenarioResult
 
-COMMAND_LABELS: dict[str, str] = {
-    "open": "Casus geopend",
-    "signal": "Signaal",
-    "escalate": "Opschalen",
-    "deescalate": "Afschalen",
-    "change": "Wijziging binnen de fase",
-    "impose_measure": "Maatregel opgelegd",
-    "end_measure": "Maatregel beëindigd",
-    "advice": "Advies gevraagd",
-    "melding": "Melding",
-    "inform": "Informeren",
-    "decision": "Besluit",
-    "appoint": "Aanwijzing",
-    "close": "Casus afsluiten",
-}
-"""The card's words for the kinds of command."""
+__all__ = [
+    "Entry",
+    "Holding",
+    "Span",
+    "Timeline",
+    "render_timeline",
+    "timeline_from_events",
+    "timeline_from_scenario",
+]
 
 
 @frozen
@@ -125,87 +112,13 @@ class Timeline:
     verdict: str
 
 
-class _Words:
-    """Names from the policy, falling back to the raw id for anything it does not know."""
-
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
-
-    def party(self, party: str) -> str:
-        found = self.policy.parties.get(party)
-        return found.name if found else party
-
-    def parties(self, ids: Iterable[str]) -> tuple[str, ...]:
-        return tuple(self.party(p) for p in ids)
-
-    def state(self, state_id: str) -> str:
-        state = self.policy.states.get(state_id)
-        if state is None:
-            return state_id
-        if state.is_phase:
-            return f"Fase {state.order} · {state.title}"
-        return state.title
-
-    def criterion(self, criterion: str) -> str:
-        found = self.policy.criteria.get(criterion)
-        return found.text if found else criterion
-
-    def rule_title(self, rule: str, command: Command) -> str:
-        policy = self.policy
-        for table in (policy.transitions, policy.activities, policy.decisions):
-            found = table.get(rule)
-            if found is not None:
-                return str(found.title)
-        return COMMAND_LABELS.get(command.type, command.type)
-
-    def _move_detail(self, command: Escalate | Deescalate, *, titled: bool) -> str:
-        """Where a move to a phase goes (unless its title says so) and which dominance
-        it named."""
-        parts = [] if titled else [f"naar {self.state(command.to)}"]
-        if command.dominance:
-            option = self.policy.dominance.get(command.dominance)
-            parts.append(f"dominant: {option.title if option else command.dominance}")
-        return "; ".join(parts)
-
-    def detail(self, command: Command, *, titled: bool) -> str:
-        """What the command was about, beyond its kind: target, measure, recipient …
-
-        ``titled``: the step already has the title of its rule, which names where it goes.
-        """
-        policy = self.policy
-        match command:
-            case Escalate() | Deescalate():
-                return self._move_detail(command, titled=titled)
-            case ChangeLevel():
-                if titled:
-                    return ""
-                return "opschalen" if command.direction == "up" else "afschalen"
-            case ImposeMeasure() | EndMeasure():
-                measure = policy.measures.get(command.measure)
-                return f"{measure.title if measure else command.measure} voor {command.member}"
-            case Inform():
-                return f"aan {self.party(command.recipient)}"
-            case RecordDecision():
-                decision = policy.decisions.get(command.decision)
-                return decision.title if decision else command.decision
-            case Appoint():
-                role = policy.roles.get(command.role)
-                names = ", ".join(self.parties(command.holders.get(command.role, ())))
-                return f"{role.title if role else command.role}: {names}"
-            case Melding():
-                return f"bij {self.party(command.to)}" if command.to else ""
-            case RecordAdvice():
-                return f"bij {self.party(command.adviser)}"
-        return ""
-
-
 def _stamp(at: datetime | None) -> str:
     return at.strftime("%d-%m-%Y %H:%M") if at is not None else ""
 
 
 def _holdings(
     policy: Policy,
-    words: _Words,
+    words: CaseWords,
     before: Mapping[str, Sequence[str]],
     after: Mapping[str, Sequence[str]],
 ) -> tuple[Holding, ...]:
@@ -220,7 +133,7 @@ def _holdings(
 
 
 def _entry(
-    words: _Words,
+    words: CaseWords,
     index: int,
     command: Command,
     at: datetime | None,
@@ -327,7 +240,7 @@ def timeline_from_events(
     Role holders are rebuilt from each event's hand-overs, so no replay is needed and
     events recorded under an older version of the card still read.
     """
-    words = _Words(policy)
+    words = CaseWords(policy)
     roles: dict[str, tuple[str, ...]] = {}
     entries = []
     for event in events:
@@ -364,7 +277,7 @@ def timeline_from_events(
 def timeline_from_scenario(result: ScenarioResult) -> Timeline:
     """The timeline of a played scenario, refused steps included and marked."""
     policy = result.policy
-    words = _Words(policy)
+    words = CaseWords(policy)
     entries: list[Entry] = []
     times: list[datetime | None] = []
     previous: Mapping[str, Sequence[str]] = {}

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from regiekaart.render.model import PALETTE
+from regiekaart.render.palette import PALETTE
 from regiekaart.simulate.run import SimulationResult
 
 NEUTRAL = "#6b6b6b"
