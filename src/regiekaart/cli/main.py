@@ -208,9 +208,11 @@ def _mount_subapps(root: typer.Typer) -> None:
     changes when a group is added.
     """
     # >>> sub-apps (keep one block per group)
-    from regiekaart.cli.store import audit_app, case_app
+    from regiekaart.cli.case import case_app
 
     root.add_typer(case_app, name="case")
+    from regiekaart.cli.audit import audit_app
+
     root.add_typer(audit_app, name="audit")
     from regiekaart.cli.render import register as register_render
 
