@@ -1,9 +1,10 @@
 """What every ``regiekaart`` command does with the files and text it is given.
 
 The command line promises that unusable input is one message on stderr naming file,
-line and path, with exit code 2 and never a traceback. Each command group used to load
-cards its own way; the rule is kept here once: the ``--path`` option, loading a card
-or exiting 2, and reading a command from an argument, a file or stdin within bounds.
+line and path, with exit code 2 and never a traceback. That promise is kept here once
+for every command group: the ``--path`` option, loading a card or exiting 2, refusing a
+case id no case can have, and reading a command from an argument, a file or stdin
+within bounds.
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from regiekaart.errors import InputRefused, RegiekaartError
+from regiekaart.cli._exits import BAD_INPUT, fail
+from regiekaart.errors import InputRefused, InvalidIdentifier, RegiekaartError
+from regiekaart.ids import check_id
 from regiekaart.limits import Limits, read_at_most, read_bounded
 from regiekaart.limits import resolve as resolve_limits
 from regiekaart.policy.loader import load_policy
 from regiekaart.policy.model import Policy
-
-BAD_INPUT = 2
-"""Exit code for input that cannot be used (a missing, malformed or refused file)."""
 
 SearchPathOption = Annotated[
     list[Path] | None,
@@ -42,18 +40,22 @@ def search_path(dirs: Sequence[Path] | None) -> tuple[Path, ...]:
     return tuple(dirs or ())
 
 
-def bad_input(error: RegiekaartError | str) -> typer.Exit:
-    """Report unusable input on stderr; the caller raises the returned exit."""
-    Console(stderr=True, highlight=False).print(Text(str(error), style="red"), soft_wrap=True)
-    return typer.Exit(BAD_INPUT)
-
-
 def policy_or_exit(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
-    """The card at ``path``, or a message and exit code 2."""
+    """The card at ``path``, or its located errors on stderr and exit code 2."""
     try:
         return load_policy(path, search_path=search_path(dirs))
     except RegiekaartError as error:
-        raise bad_input(error) from None
+        fail(BAD_INPUT, error)
+
+
+def case_id_or_exit(case_id: str) -> str:
+    """The case id argument, refused as bad input (exit 2, shown escaped) before any
+    store is opened when no case could have it: an invalid byte from argv, a control
+    character, an empty id."""
+    try:
+        return check_id("case", case_id)
+    except InvalidIdentifier as error:
+        fail(BAD_INPUT, error)
 
 
 def command_text(spec: str, *, limits: Limits | None = None) -> tuple[str | bytes, str]:

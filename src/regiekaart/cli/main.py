@@ -6,24 +6,23 @@ of :mod:`regiekaart.render.cardview` and :mod:`regiekaart.render.scenarioview`) 
 Bad input is a message on stderr naming file, line and path, with exit code 2, never a
 traceback.
 The library's log events stay out of the output: with ``--log`` they go to stderr as
-JSON lines, otherwise they are dropped.
+JSON lines, otherwise they are dropped (:mod:`regiekaart.cli._logging`).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import Annotated, Any
 
-import structlog
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from regiekaart import __version__
-from regiekaart.cli._input import BAD_INPUT, SearchPathOption, policy_or_exit, search_path
+from regiekaart.cli._exits import BAD_INPUT, FAILED, complain, fail
+from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
+from regiekaart.cli._logging import configure_logging
 from regiekaart.errors import InputRefused, PolicyError
 from regiekaart.policy.loader import load_policy, policy_schema
 from regiekaart.policy.model import Policy
@@ -37,8 +36,7 @@ from regiekaart.scenario.play import (
     validate_scenario,
 )
 
-FAILED = 1
-"""Exit code for input that was read but did not pass (an invalid file, a failed expectation)."""
+__all__ = ["app", "main", "run", "schema", "show", "validate"]
 
 app = typer.Typer(
     name="regiekaart",
@@ -47,32 +45,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-
-
-def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> None:
-    """Send the library's structlog events to ``stream`` (stderr) as JSON, or drop them.
-
-    The library never prints; a host decides where its events go. The CLI's own output
-    is on stdout, so the events must never land there.
-    """
-    processors: list[structlog.typing.Processor] = [
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        # Escaped: a log line on a terminal shows no raw control or bidi character.
-        structlog.processors.JSONRenderer(ensure_ascii=True),
-    ]
-    structlog.configure(
-        processors=processors if enabled else [_drop],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.DEBUG if enabled else logging.CRITICAL
-        ),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
-        cache_logger_on_first_use=False,
-    )
-
-
-def _drop(logger: Any, method: str, event: structlog.typing.EventDict) -> NoReturn:
-    raise structlog.DropEvent
 
 
 def _version(value: bool) -> None:
@@ -195,8 +167,7 @@ def run(
     if not is_scenario_file(scenarios[0]):
         policy = policy_or_exit(scenarios.pop(0), dirs)
     if not scenarios:
-        _err().print(Text("give at least one scenario file after the policy", style="red"))
-        raise typer.Exit(BAD_INPUT)
+        fail(BAD_INPUT, "give at least one scenario file after the policy")
     results: list[ScenarioResult] = []
     documents: list[dict[str, Any]] = []
     bad = False
@@ -206,7 +177,7 @@ def run(
             scenario, resolved = validate_scenario(file, policy, search_path=dirs)
         except PolicyError as error:
             bad = True
-            err.print(Text(str(error), style="red"), soft_wrap=True)
+            complain(error)
             documents.append({"scenario": str(file), "passed": False, "error": str(error)})
             continue
         result = play(scenario, resolved)
@@ -237,9 +208,11 @@ def _mount_subapps(root: typer.Typer) -> None:
     changes when a group is added.
     """
     # >>> sub-apps (keep one block per group)
-    from regiekaart.cli.store import audit_app, case_app
+    from regiekaart.cli.case import case_app
 
     root.add_typer(case_app, name="case")
+    from regiekaart.cli.audit import audit_app
+
     root.add_typer(audit_app, name="audit")
     from regiekaart.cli.render import register as register_render
 

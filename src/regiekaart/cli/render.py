@@ -9,7 +9,6 @@ Chromium) is a message naming the Debian package to install, exit code 3.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
 from regiekaart.errors import PolicyError, StoreError
 from regiekaart.policy.model import Policy
@@ -27,20 +27,7 @@ from regiekaart.render.timeline import render_timeline, timeline_from_events, ti
 from regiekaart.scenario.play import play, validate_scenario
 from regiekaart.store import open_store
 
-BAD_INPUT = 2
-"""Exit code for input that cannot be used."""
-
-MISSING_TOOL = 3
-"""Exit code when an outside program the format needs (dot, chromium) cannot run."""
-
-
-def _fail(code: int, message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(Text(message, style="red"), soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _policy(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
-    return policy_or_exit(path, dirs)
+__all__ = ["register", "render", "render_timeline_command"]
 
 
 def _write(content: str | bytes, output: Path | None) -> None:
@@ -81,14 +68,14 @@ def render(
     the compiled chart for other engines; png a picture of the HTML card.
     """
     if fmt not in FORMATS:
-        raise _fail(BAD_INPUT, f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        fail(BAD_INPUT, f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if fmt == "png" and output is None and sys.stdout.isatty():
-        raise _fail(BAD_INPUT, "a PNG is not for the terminal; give -o FILE" + SUFFIXES["png"])
-    loaded = _policy(policy, path)
+        fail(BAD_INPUT, "a PNG is not for the terminal; give -o FILE" + SUFFIXES["png"])
+    loaded = policy_or_exit(policy, path)
     try:
         content: str | bytes = card_png(loaded) if fmt == "png" else render_card(loaded, fmt)
     except (DiagramError, BrowserError) as error:
-        raise _fail(MISSING_TOOL, str(error)) from None
+        fail(MISSING_TOOL, error)
     _write(content, output)
 
 
@@ -120,11 +107,11 @@ def render_timeline_command(
     """
     if store is not None:
         if source is not None or case is None or policy is None:
-            raise _fail(BAD_INPUT, "with --store give --case ID and --policy POLICY, no scenario")
-        page = _stored_timeline(store, case, _policy(policy, path))
+            fail(BAD_INPUT, "with --store give --case ID and --policy POLICY, no scenario")
+        page = _stored_timeline(store, case, policy_or_exit(policy, path))
     else:
         if source is None:
-            raise _fail(BAD_INPUT, "give a scenario file, or --store URL --case ID --policy POLICY")
+            fail(BAD_INPUT, "give a scenario file, or --store URL --case ID --policy POLICY")
         page = _scenario_timeline(source, policy, search_path(path))
     _write(page, output)
 
@@ -132,10 +119,10 @@ def render_timeline_command(
 def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
     try:
         scenario, resolved = validate_scenario(
-            source, _policy(policy, dirs) if policy else None, search_path=dirs
+            source, policy_or_exit(policy, dirs) if policy else None, search_path=dirs
         )
     except PolicyError as error:
-        raise _fail(BAD_INPUT, str(error)) from None
+        fail(BAD_INPUT, error)
     return render_timeline(timeline_from_scenario(play(scenario, resolved)))
 
 
@@ -143,11 +130,11 @@ def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
     try:
         store = open_store(url, create=False)
     except StoreError as error:
-        raise _fail(BAD_INPUT, str(error)) from None
+        fail(BAD_INPUT, error)
     try:
         events = [row.event() for row in store.history(case_id)]
     except StoreError as error:
-        raise _fail(BAD_INPUT, str(error)) from None
+        fail(BAD_INPUT, error)
     finally:
         store.close()
     return render_timeline(timeline_from_events(policy, case_id, events))

@@ -18,13 +18,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from rich.text import Text
 
+from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, search_path
 from regiekaart.errors import PolicyError
 
-BAD_INPUT = 2
-MISSING_EXTRA = 3
+__all__ = ["register", "simulate_command"]
 
 
 class _LazyBar:
@@ -103,8 +102,7 @@ def simulate_command(
         from regiekaart.simulate.run import compare as paired
         from regiekaart.simulate.run import simulate
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
-        err.print(Text(f"simulation needs the 'simulate' extra: {exc}", style="red"))
-        raise typer.Exit(MISSING_EXTRA) from None
+        fail(MISSING_TOOL, f"simulation needs the 'simulate' extra: {exc}")
     try:
         dirs = search_path(path)
         base_scenario = load_population(scenario, search_path=dirs)
@@ -114,15 +112,14 @@ def simulate_command(
             else None
         )
     except PolicyError as exc:
-        err.print(Text(str(exc), style="red"), soft_wrap=True)
-        raise typer.Exit(BAD_INPUT) from None
+        fail(BAD_INPUT, exc)
     n = households or base_scenario.households
     horizon = weeks or base_scenario.horizon_weeks
     count = replications or base_scenario.replications
     runs = 2 if other_scenario is not None else 1
     bar = _LazyBar(n * horizon * count * runs, err)
     with ExitStack() as stack:
-        client = _client(stack, dask, workers, scheduler, err)
+        client = _client(stack, dask, workers, scheduler)
         try:
             base = simulate(
                 base_scenario,
@@ -146,8 +143,7 @@ def simulate_command(
             )
         except PolicyError as exc:
             bar.close()
-            err.print(Text(str(exc), style="red"), soft_wrap=True)
-            raise typer.Exit(BAD_INPUT) from None
+            fail(BAD_INPUT, exc)
     bar.close()
     summary: dict[str, Any] = base.summary()
     if other is not None:
@@ -193,17 +189,14 @@ def _write_files(
         )
 
 
-def _client(
-    stack: ExitStack, local: bool, workers: int, scheduler: str | None, err: Console
-) -> Any:
+def _client(stack: ExitStack, local: bool, workers: int, scheduler: str | None) -> Any:
     """A ``distributed.Client`` for ``--dask`` / ``--scheduler``, closed with ``stack``."""
     if not local and scheduler is None:
         return None
     try:
         import distributed
     except ImportError:
-        err.print(Text("--dask needs dask[distributed] (the 'simulate' extra)", style="red"))
-        raise typer.Exit(MISSING_EXTRA) from None
+        fail(MISSING_TOOL, "--dask needs dask[distributed] (the 'simulate' extra)")
     if scheduler is not None:
         return stack.enter_context(distributed.Client(scheduler))  # type: ignore[no-untyped-call]
     cluster = stack.enter_context(

@@ -1,4 +1,4 @@
-"""``regiekaart verify`` and ``regiekaart diff``: the command-line skin over this package.
+"""``regiekaart verify`` and ``regiekaart diff``: the command line over :mod:`regiekaart.verify`.
 
 Exit codes: 0 when every obligation holds (verify) or nothing changed in behaviour
 (diff is informative: 0 unless ``--fail-on-change``), 1 when an obligation is violated or
@@ -15,16 +15,22 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from regiekaart.analysis.explore import Scope
+from regiekaart.cli._exits import BAD_INPUT, FAILED, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit
-from regiekaart.policy.model import Policy
 from regiekaart.verify.diff import diff_policies, render_diff
 from regiekaart.verify.report import extra_invariants, render, verify_policy
 
-BAD_INPUT = 2
-FAILED = 1
+__all__ = [
+    "EveryDominanceOption",
+    "HoldersOption",
+    "MeasureOrderOption",
+    "WorkersOption",
+    "diff",
+    "register",
+    "verify",
+]
 
 HoldersOption = Annotated[
     str,
@@ -60,10 +66,6 @@ def _workers(asked: int) -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _load(path: Path, dirs: list[Path] | None = None) -> Policy:
-    return policy_or_exit(path, dirs)
-
-
 EveryDominanceOption = Annotated[
     bool,
     typer.Option(
@@ -78,10 +80,7 @@ def _scope(
     holders: str, refusals: bool, measure_order: bool = False, every_dominance: bool = False
 ) -> Scope:
     if holders not in ("none", "deciding", "all"):
-        Console(stderr=True).print(
-            Text(f"--holders must be none, deciding or all, not {holders!r}", style="red")
-        )
-        raise typer.Exit(BAD_INPUT)
+        fail(BAD_INPUT, f"--holders must be none, deciding or all, not {holders!r}")
     chosen: Literal["none", "deciding", "all"] = holders  # type: ignore[assignment]
     return Scope(
         refusals=refusals,
@@ -130,13 +129,12 @@ def verify(
     path: SearchPathOption = None,
 ) -> None:
     """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
-    loaded = _load(policy, path)
+    loaded = policy_or_exit(policy, path)
     scope = _scope(holders, refusals, measure_order, every_dominance)
     try:
         extra = extra_invariants(invariants or [])
     except ValueError as error:
-        Console(stderr=True).print(Text(str(error), style="red"), soft_wrap=True)
-        raise typer.Exit(BAD_INPUT) from None
+        fail(BAD_INPUT, error)
     console = Console(stderr=True, highlight=False)
     with Progress(
         TextColumn("[bold]exploring[/bold] {task.fields[policy]}"),
@@ -203,7 +201,7 @@ def diff(
     path: SearchPathOption = None,
 ) -> None:
     """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
-    before, after = _load(old, path), _load(new, path)
+    before, after = policy_or_exit(old, path), policy_or_exit(new, path)
     result = diff_policies(
         before,
         after,

@@ -1,0 +1,193 @@
+"""How ``case`` shows a stored case: rich tables for a person, plain data for ``--json``.
+
+Only formatting lives here; every value is escaped on its way to a cell
+(:mod:`regiekaart.cli._escaped`), since a store may hold anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from regiekaart.cli._escaped import cell, lines
+from regiekaart.runtime.commands import Command, unstructure_command
+from regiekaart.runtime.records import CaseState, Event
+from regiekaart.store.audit import ChainReport, StoredEvent
+from regiekaart.store.protocol import CaseInfo
+from regiekaart.terminal import printable
+
+
+def info_json(info: CaseInfo) -> dict[str, Any]:
+    """The case row as ``--json`` writes it."""
+    return {
+        "case": info.case_id,
+        "policy": {
+            "id": info.policy_id,
+            "version": info.policy_version,
+            "digest": info.policy_digest,
+        },
+        "version": info.version,
+        "phase": info.phase,
+        "closed": info.closed,
+        "created_at": info.created_at.isoformat(),
+        "updated_at": info.updated_at.isoformat(),
+        "head_hash": info.head_hash,
+    }
+
+
+def events_table(title: str, events: Sequence[Event]) -> Table:
+    """The events a command (or batch) added: rule, source, configuration and hand-overs."""
+    table = Table(title=cell(title), title_justify="left", show_lines=True)
+    for column in ("seq", "command", "rule", "§ source", "after", "hand-overs"):
+        table.add_column(column)
+    for event in events:
+        handovers = [
+            f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
+            for h in event.handovers
+        ]
+        table.add_row(
+            str(event.seq),
+            cell(event.command.type),
+            cell(event.rule),
+            cell(event.source),
+            lines(event.after),
+            lines(handovers),
+        )
+    return table
+
+
+def case_view(info: CaseInfo, state: CaseState) -> Group:
+    """One case: heading, role holders, facts and open obligations."""
+    heading = Text(f"case {printable(info.case_id)}", style="bold")
+    heading.append(printable(f" · phase {info.phase}" + (" (closed)" if info.closed else "")))
+    heading.append(
+        "\n"
+        + printable(
+            f"policy {info.policy_id} {info.policy_version} (digest {info.policy_digest})"
+            f" · version {info.version} · updated {info.updated_at:%Y-%m-%d %H:%M}"
+        ),
+        style="dim",
+    )
+    heading.append("\n" + printable(f"configuration: {', '.join(state.configuration)}"))
+    roles = Table(title="Role holders", title_justify="left")
+    roles.add_column("role")
+    roles.add_column("holders")
+    for role, holders in state.roles.items():
+        roles.add_row(cell(role), cell(", ".join(holders)))
+    parts: list[Any] = [heading, roles]
+    facts = state.facts
+    found = [f"measure {m.measure} for {m.member}" for m in facts.measures]
+    if facts.dominance:
+        found.append(f"dominance {facts.dominance}")
+    found += [f"{flag} (in {phase})" for flag, phase in facts.flags]
+    if found:
+        parts.append(cell("facts: " + "; ".join(found)))
+    if state.obligations:
+        parts.append(_obligations_table(state))
+    return Group(*parts)
+
+
+def _obligations_table(state: CaseState) -> Table:
+    duties = Table(title="Open obligations", title_justify="left")
+    for column in ("obligation", "inform", "by", "since event"):
+        duties.add_column(column)
+    for duty in state.obligations:
+        duties.add_row(
+            cell(duty.obligation),
+            cell(duty.recipient),
+            cell(", ".join(duty.due_by) or "—"),
+            str(duty.since),
+        )
+    return duties
+
+
+def cases_table(infos: Sequence[CaseInfo]) -> Table:
+    """Every stored case, one row each."""
+    table = Table(title=f"{len(infos)} cases", title_justify="left")
+    for column in ("case", "policy", "version", "phase", "updated"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(
+            cell(info.case_id),
+            cell(f"{info.policy_id} {info.policy_version}"),
+            str(info.version),
+            cell(info.phase + (" (closed)" if info.closed else "")),
+            f"{info.updated_at:%Y-%m-%d %H:%M}",
+        )
+    return table
+
+
+def history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
+    """The audit trail: who decided what, on which rule and criteria, when, and why."""
+    title = cell(f"case {case_id}: audit trail")
+    table = Table(title=title, title_justify="left", show_lines=True)
+    columns = (
+        "seq", "time", "actor", "command", "rule", "§ source", "criteria", "reason",
+        "configuration after",
+    )  # fmt: skip
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("seq", "time"))
+    for row, event in zip(rows, events, strict=True):
+        command = event.command
+        actor = command.actor + (f" (+ {', '.join(command.together)})" if command.together else "")
+        table.add_row(
+            str(row.seq),
+            f"{event.at:%Y-%m-%d %H:%M}",
+            cell(actor),
+            cell(_command_summary(command)),
+            cell(event.rule),
+            cell(event.source),
+            cell(", ".join(command.criteria)),
+            cell(command.reason, multiline=True),
+            lines(event.after),
+        )
+    return table
+
+
+def _command_summary(command: Command) -> str:
+    """The command's type and its own fields (the common ones have columns)."""
+    data: Mapping[str, Any] = unstructure_command(command)
+    common = {"type", "actor", "together", "criteria", "reason"}
+    details = [
+        f"{key}={_plain(value)}"
+        for key, value in data.items()
+        if key not in common and value not in (None, "", [], (), {})
+    ]
+    return command.type + (f" {' '.join(details)}" if details else "")
+
+
+def _plain(value: Any) -> str:
+    """A field value in a table cell: lists comma-joined, members as ID:GROUP."""
+    if isinstance(value, Mapping):
+        if set(value) == {"id", "group"}:
+            return f"{value['id']}:{value['group']}"
+        return ",".join(f"{k}:{_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ",".join(_plain(v) for v in value)
+    return str(value)
+
+
+def history_json(case_id: str, rows: Sequence[StoredEvent], report: ChainReport) -> dict[str, Any]:
+    """The audit trail as ``--json`` writes it: each stored row and the chain's verdict."""
+    return {
+        "case": case_id,
+        "events": [
+            {
+                **row.body,
+                "policy_digest": row.policy_digest,
+                "prev_hash": row.prev_hash,
+                "hash": row.hash,
+            }
+            for row in rows
+        ],
+        "chain": {
+            "ok": report.ok,
+            "broken_at": None if report.broken is None else report.broken.seq,
+            "detail": None if report.broken is None else report.broken.detail,
+            "head_hash": report.head_hash,
+        },
+    }

@@ -1,0 +1,253 @@
+"""``regiekaart case …``: stored cases for people and scripts.
+
+A thin skin over :mod:`regiekaart.store`: every subcommand calls the functions a host
+would call and only formats the result, as rich tables for a person or, with
+``--json``, as one JSON document on stdout for a script. Commands are sent as the same
+JSON a host gets from :func:`~regiekaart.runtime.commands.unstructure_command`, so a script
+needs to learn one format, not a second one made of options.
+
+Exit codes (:mod:`regiekaart.cli._exits`): 0 done; 1 a command was refused or the case's
+audit chain is broken (``case history``); 2 bad input (a policy or a command that cannot
+be read, a case id no case can have); 3 a concurrency conflict that retrying did not
+resolve; 4 any other store error, a store that is not there among them (only ``case new``
+creates one). Stored values are shown escaped (:mod:`regiekaart.cli._escaped`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from regiekaart.cli._case_views import (
+    case_view,
+    cases_table,
+    events_table,
+    history_json,
+    history_table,
+    info_json,
+)
+from regiekaart.cli._escaped import print_json
+from regiekaart.cli._exits import BAD_INPUT, FAILED, STORE_ERROR, fail
+from regiekaart.cli._input import SearchPathOption, case_id_or_exit, command_text, policy_or_exit
+from regiekaart.cli._store_access import AsJson, Db, store_or_exit
+from regiekaart.errors import CommandRefused, InvalidIdentifier, InvalidText, PolicyError
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Command, Member, parse_commands, unstructure_command
+from regiekaart.runtime.records import CaseState, unstructure
+from regiekaart.store.protocol import CaseInfo
+from regiekaart.terminal import printable
+
+__all__ = ["CaseId", "PolicyPath", "case_app", "history", "list_cases", "new", "send", "show"]
+
+case_app = typer.Typer(
+    help="Cases in a durable store: open one, send it commands, show it, its history, list all.",
+    no_args_is_help=True,
+)
+
+PolicyPath = Annotated[
+    Path,
+    typer.Option(
+        "--policy",
+        envvar="REGIEKAART_POLICY",
+        help="The policy file the case runs under, e.g. machines/universeel.yaml.",
+    ),
+]
+CaseId = Annotated[str, typer.Argument(help="The case id (opaque: no personal data).")]
+
+_out = Console(highlight=False)
+
+
+# -- case new -------------------------------------------------------------------------------
+
+
+def _members(specs: Sequence[str]) -> list[Member]:
+    members = []
+    for spec in specs:
+        member_id, sep, group = spec.partition(":")
+        if not sep or not member_id or not group:
+            fail(BAD_INPUT, f"--member {spec!r}: write ID:GROUP, e.g. jeugd-1:jeugd")
+        members.append(Member(id=member_id, group=group))
+    return members
+
+
+@case_app.command("new")
+def new(
+    case_id: CaseId,
+    db: Db,
+    policy_path: PolicyPath,
+    actor: Annotated[str, typer.Option(help="The party that registers the case.")],
+    member: Annotated[
+        list[str] | None,
+        typer.Option(help="A household member as ID:GROUP (repeatable); ids are opaque."),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why the case is opened (audit trail).")] = "",
+    as_json: AsJson = False,
+    path: SearchPathOption = None,
+) -> None:
+    """Open a case under a policy and store it."""
+    policy = policy_or_exit(policy_path, path)
+    try:
+        case = Case.create(
+            policy, case_id, actor=actor, members=_members(member or []), reason=reason
+        )
+    except CommandRefused as refusal:
+        _refused(refusal, as_json)
+    except (InvalidIdentifier, InvalidText) as exc:
+        fail(BAD_INPUT, exc)
+    with store_or_exit(db, create=True) as store:
+        store.create(case)
+        info = store.info(case_id)
+        state = store.state(case_id)
+    _show(info, state, as_json)
+
+
+# -- case send ------------------------------------------------------------------------------
+
+
+def _read_commands(spec: str) -> list[Command]:
+    """One command (a JSON object) or a batch (an array); ``-`` reads stdin, ``@FILE`` a file.
+
+    Read and parsed within the limits (:func:`~regiekaart.runtime.commands.parse_commands`), so
+    ``@/dev/zero`` or a 100,000-deep array is a message, not a crash.
+    """
+    try:
+        text, source = command_text(spec)
+    except PolicyError as exc:
+        fail(BAD_INPUT, f"cannot read {exc.file}: {exc.message}")
+    try:
+        return parse_commands(text, source=source)
+    except PolicyError as exc:
+        fail(BAD_INPUT, exc)
+
+
+@case_app.command("send")
+def send(
+    case_id: CaseId,
+    command: Annotated[
+        str,
+        typer.Argument(
+            help='The command as JSON, e.g. \'{"type": "escalate", "actor": "PARTY", '
+            '"to": "PHASE", "criteria": ["CRITERION"]}\'; an array is one batch, '
+            "applied whole or not at all; - reads stdin, @FILE a file.",
+            show_default=False,
+        ),
+    ],
+    db: Db,
+    policy_path: PolicyPath,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Reload and retry this often when another writer was first.")
+    ] = 3,
+    as_json: AsJson = False,
+    path: SearchPathOption = None,
+) -> None:
+    """Apply a command (or a batch) to a stored case and commit it, or say why not."""
+    case_id_or_exit(case_id)
+    commands = _read_commands(command)
+    policy = policy_or_exit(policy_path, path)
+    with store_or_exit(db) as store:
+        try:
+            events = store.send_all(policy, case_id, commands, retries=retries)
+        except CommandRefused as refusal:
+            _refused(refusal, as_json)
+        info = store.info(case_id)
+    if as_json:
+        print_json(
+            {
+                "accepted": True,
+                "case": case_id,
+                "version": info.version,
+                "events": [unstructure(e) for e in events],
+            }
+        )
+        return
+    title = f"case {printable(case_id)}: accepted, now at version {info.version}"
+    _out.print(events_table(title, events))
+
+
+def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
+    if as_json:
+        print_json(
+            {
+                "accepted": False,
+                "error": type(refusal).__name__,
+                "message": refusal.message,
+                "rule": refusal.rule,
+                "source": refusal.source,
+                "configuration": list(refusal.configuration),
+                "command": unstructure_command(refusal.command) if refusal.command else None,
+            }
+        )
+        raise typer.Exit(FAILED)
+    fail(FAILED, f"refused ({type(refusal).__name__}): {refusal}")
+
+
+# -- case show / list -----------------------------------------------------------------------
+
+
+@case_app.command("show")
+def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
+    """The case's phase, configuration and role holders, facts and open obligations."""
+    case_id_or_exit(case_id)
+    with store_or_exit(db) as store:
+        info = store.info(case_id)
+        state = store.state(case_id)
+    _show(info, state, as_json)
+
+
+def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
+    # The state was checked against the hash chain; the case row's summary columns were
+    # not: a row that disagrees is not shown as if it were the case.
+    phase = next((s for s in state.configuration if "." not in s), None)
+    if (info.phase, info.version) != (phase, state.seq):
+        fail(
+            STORE_ERROR,
+            f"case {printable(info.case_id)}: the case row disagrees with its chained state; "
+            "run regiekaart audit verify",
+        )
+    if as_json:
+        print_json({**info_json(info), "state": unstructure(state)})
+        return
+    _out.print(case_view(info, state))
+
+
+@case_app.command("list")
+def list_cases(db: Db, as_json: AsJson = False) -> None:
+    """Every stored case: policy, version, phase, last change."""
+    with store_or_exit(db) as store:
+        infos = store.cases()
+    if as_json:
+        print_json([info_json(info) for info in infos])
+        return
+    _out.print(cases_table(infos))
+
+
+# -- case history ---------------------------------------------------------------------------
+
+
+@case_app.command("history")
+def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
+    """The audit trail: who decided what, on which rule and criteria, when, and why.
+
+    The trail is shown even when its hash chain is broken (to find what was changed),
+    but then the exit code is 1, as for ``audit verify``."""
+    case_id_or_exit(case_id)
+    with store_or_exit(db) as store:
+        rows = store.history(case_id)
+        events = [row.event() for row in rows]
+        report = store.verify(case_id)[0]
+    if as_json:
+        print_json(history_json(case_id, rows, report))
+    else:
+        _out.print(history_table(case_id, rows, events))
+        if report.broken is None:
+            head = printable(report.head_hash)
+            _out.print(Text(f"hash chain verified; head {head}", style="green"))
+        else:
+            _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+    if report.broken is not None:
+        raise typer.Exit(FAILED)
