@@ -382,7 +382,7 @@ def _roles_declared(policy: Policy, p: Params, case: CaseView) -> str | None:
 @_meaning("path_to")
 def _path_to(policy: Policy, p: Params, case: CaseView) -> str | None:
     """From the current situation some sequence of allowed commands reaches the state."""
-    from regiekaart.analysis.explore import can_reach
+    from regiekaart.analysis.search import can_reach
 
     if any(policy.states[s].final for s in case.state.configuration):
         return None

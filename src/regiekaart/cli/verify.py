@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.cli._input import SearchPathOption, policy_or_exit
 from regiekaart.policy.model import Policy
 from regiekaart.verify.diff import diff_policies, render_diff

@@ -22,17 +22,9 @@ from rich.table import Table
 from rich.text import Text
 from structlog.testing import capture_logs
 
-from regiekaart.analysis.explore import (
-    Outcome,
-    Scope,
-    SituationKey,
-    Step,
-    Tried,
-    case_at,
-    relevant_facts,
-    situation_key,
-    try_command,
-)
+from regiekaart.analysis.enumeration import Scope
+from regiekaart.analysis.search import Arrival, Outcome, Tried, case_at, try_command
+from regiekaart.analysis.situations import SituationKey, relevant_facts, situation_key
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Command, structure_command, unstructure_command
 from regiekaart.runtime.records import CaseState, Event
@@ -238,7 +230,7 @@ class _Graph:
     paths: dict[SituationKey, tuple[Event, ...]] = attrs.field(factory=dict)
     answers: dict[SituationKey, dict[str, _Answer]] = attrs.field(factory=dict)
 
-    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
+    def visit(self, key: SituationKey, live: Any, step: Arrival) -> None:
         shared = situation_key(live.state, obligations=True, facts=self.facts)
         self.common[key] = shared
         if shared not in self.states:

@@ -1,6 +1,6 @@
 """Exhaustive exploration of a policy: every reachable situation, every obligation checked.
 
-The explorer (:func:`regiekaart.analysis.explore.bfs`) applies every command the policy suggests
+The explorer (:func:`regiekaart.analysis.search.bfs`) applies every command the policy suggests
 to a real case, breadth first, so the first time something goes wrong is also the
 shortest story in which it does. This module adds what a verdict needs on top of it:
 
@@ -30,19 +30,10 @@ from typing import Any, Literal
 import attrs
 import structlog
 
-from regiekaart.analysis.explore import (
-    Examine,
-    Outcome,
-    PathClock,
-    Scope,
-    SituationKey,
-    Step,
-    Tried,
-    bfs,
-    can_fork,
-    default_household,
-)
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import CHECKS, Invariant, invariants_for
+from regiekaart.analysis.search import Arrival, Examine, Outcome, PathClock, Tried, bfs, can_fork
+from regiekaart.analysis.situations import SituationKey, default_household
 from regiekaart.policy.model import Policy
 from regiekaart.runtime import authority
 from regiekaart.runtime.case import Case
@@ -61,7 +52,7 @@ RULES_FIRE = "every-rule-fires"
 
 VERIFY_SCOPE = Scope(measure_order=False)
 """The explorer's default scope, with measures imposed in another order merged (sound
-for every registered check: see :attr:`regiekaart.analysis.explore.Scope.measure_order`)."""
+for every registered check: see :attr:`regiekaart.analysis.enumeration.Scope.measure_order`)."""
 
 
 @attrs.frozen
@@ -99,7 +90,7 @@ class Exploration:
     accepted: int = 0
     seconds: float = 0.0
     workers: int = 1
-    """Processes the search ran in (see :func:`~regiekaart.analysis.explore.bfs`)."""
+    """Processes the search ran in (see :func:`~regiekaart.analysis.search.bfs`)."""
     bound_hit: bool = False
     reached: set[str] = attrs.field(factory=set)
     fired: set[str] = attrs.field(factory=set)
@@ -183,7 +174,7 @@ def explore(
     household: Sequence[Member] | None = None,
     opened_by: str | None = None,
     progress: Progress | None = None,
-    on_visit: Callable[[SituationKey, Any, Step], None] | None = None,
+    on_visit: Callable[[SituationKey, Any, Arrival], None] | None = None,
     observe: Examine | None = None,
     on_tally: Callable[[SituationKey, Tried], None] | None = None,
     workers: int = 1,
@@ -191,7 +182,7 @@ def explore(
     """Explore ``policy`` breadth first and check every obligation on the way.
 
     ``on_visit``, ``observe`` and ``on_tally`` are the ``visit``, ``examine`` and
-    ``tally`` of :func:`~regiekaart.analysis.explore.bfs` (``on_tally`` gets what ``observe``
+    ``tally`` of :func:`~regiekaart.analysis.search.bfs` (``on_tally`` gets what ``observe``
     returned as the note), for tools that compare explorations (the policy diff) without
     exploring twice. ``workers > 1`` spreads each breadth-first level over that many
     processes; the result, shortest stories included, is the same.
@@ -264,7 +255,7 @@ class _Walker:
         self,
         result: Exploration,
         progress: Progress | None,
-        on_visit: Callable[[SituationKey, Any, Step], None] | None,
+        on_visit: Callable[[SituationKey, Any, Arrival], None] | None,
         observe: Examine | None,
         on_tally: Callable[[SituationKey, Tried], None] | None,
     ) -> None:
@@ -320,7 +311,7 @@ class _Walker:
                 found.append(((inv.id, index), finding))
         return found
 
-    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
+    def visit(self, key: SituationKey, live: Any, step: Arrival) -> None:
         """A new situation: remember it; the start is checked here (the rest on steps)."""
         state = live.state
         self.configs[key] = state.configuration
