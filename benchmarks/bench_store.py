@@ -2,7 +2,7 @@
 
 The workload is fixed before anything is timed: per writer, its own cases, each with a
 sequence of commands the policy accepts one after the other (drawn with a seeded random
-walk over :func:`regiekaart.analysis.explore.enumerate_commands`). Then, in one run:
+walk over :func:`regiekaart.analysis.enumeration.enumerate_commands`). Then, in one run:
 
 - **memory**: the same commands through ``Case.apply`` on cases held in memory (one
   process): the baseline every ratio is against;
@@ -45,7 +45,8 @@ from urllib.parse import quote
 import structlog
 
 from regiekaart import Case, CloseCase, Command, Policy, StepClock, load_policy
-from regiekaart.analysis.explore import default_household, enumerate_commands
+from regiekaart.analysis.enumeration import enumerate_commands
+from regiekaart.analysis.situations import default_household
 from regiekaart.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

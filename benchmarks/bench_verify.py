@@ -1,6 +1,6 @@
 """What exhaustive verification costs, against the bare explorer in the same run.
 
-(a) Baseline: :func:`regiekaart.analysis.explore.bfs` alone over the same scope and bound, in one
+(a) Baseline: :func:`regiekaart.analysis.search.bfs` alone over the same scope and bound, in one
 process — every command enumerated and applied to the real case, no checks, no log
 kept. This is the raw enumerate + apply throughput the verifier stands on.
 
@@ -30,7 +30,8 @@ from pathlib import Path
 import structlog
 
 from regiekaart import load_policy
-from regiekaart.analysis.explore import Scope, bfs
+from regiekaart.analysis.enumeration import Scope
+from regiekaart.analysis.search import bfs
 from regiekaart.policy.model import Policy
 from regiekaart.verify import VERIFY_SCOPE, Exploration, explore, start_case
 

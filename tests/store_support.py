@@ -25,7 +25,7 @@ import pytest
 import structlog
 
 from regiekaart import Case, Policy, StepClock, load_policy
-from regiekaart.analysis.explore import default_household
+from regiekaart.analysis.situations import default_household
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIVERSEEL = ROOT / "machines" / "universeel.yaml"

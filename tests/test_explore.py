@@ -22,19 +22,10 @@ from regiekaart import (
     RecordDecision,
     Signal,
 )
-from regiekaart.analysis.explore import (
-    Outcome,
-    Step,
-    Tried,
-    bfs,
-    can_reach,
-    case_at,
-    default_household,
-    enumerate_commands,
-    situation_key,
-    try_command,
-)
+from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.analysis.invariants import Invariant, invariants_for
+from regiekaart.analysis.search import Arrival, Outcome, Tried, bfs, can_reach, case_at, try_command
+from regiekaart.analysis.situations import default_household, situation_key
 from regiekaart.runtime.authority import authorized
 
 Load = Callable[[str], Policy]
@@ -177,11 +168,11 @@ def test_the_first_situations_keep_every_obligation(
     and each is reached from an earlier one by one accepted command."""
     policy: Policy = request.getfixturevalue(card)
     invariants = _cheap(policy)
-    seen: dict[object, Step] = {}
+    seen: dict[object, Arrival] = {}
     broken: list[str] = []
     tried: list[Command] = []
 
-    def visit(key: object, case: Case, step: Step) -> None:
+    def visit(key: object, case: Case, step: Arrival) -> None:
         seen[key] = step
         broken.extend(str(v) for inv in invariants for v in inv.violations(case))
 

@@ -97,7 +97,7 @@ def test_the_convenience_runner_runs_a_card_in_one_call(west_brabant: Policy) ->
 def test_hypothesis_is_needed_only_for_the_testing_module() -> None:
     """The core runs without the ``testing`` extra installed."""
     code = (
-        "import sys, regiekaart, regiekaart.analysis.explore, regiekaart.analysis.invariants\n"
+        "import sys, regiekaart, regiekaart.analysis.search, regiekaart.analysis.invariants\n"
         "print('hypothesis' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

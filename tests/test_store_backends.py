@@ -31,7 +31,8 @@ from regiekaart import (
     StoreError,
     load_policy,
 )
-from regiekaart.analysis.explore import enumerate_commands, try_command
+from regiekaart.analysis.enumeration import enumerate_commands
+from regiekaart.analysis.search import try_command
 from regiekaart.errors import CaseExists, CaseNotFound
 from regiekaart.runtime.snapshot import Snapshot
 from regiekaart.store import SCHEMA_VERSION, CaseStore, open_store

@@ -20,7 +20,8 @@ import structlog
 from typer.testing import CliRunner
 
 from regiekaart import Escalate
-from regiekaart.analysis.explore import enumerate_commands, try_command
+from regiekaart.analysis.enumeration import enumerate_commands
+from regiekaart.analysis.search import try_command
 from regiekaart.cli import app
 from regiekaart.store import open_store
 from regiekaart.store.audit import chain_hash

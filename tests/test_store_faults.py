@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from regiekaart import Case, CloseCase, Escalate, StepClock
-from regiekaart.analysis.explore import enumerate_commands
+from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.errors import CommandRefused, CorruptRecord, SchemaTooNew, StoreError
 from regiekaart.store import SCHEMA_VERSION, CaseStore, open_store
 from store_support import BACKENDS, Backend, backend, new_case, policy, quiet_logs

@@ -33,7 +33,7 @@ from regiekaart import (
     Policy,
     StepClock,
 )
-from regiekaart.analysis.explore import enumerate_commands
+from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.errors import CaseExists, StoreError
 from regiekaart.runtime.snapshot import Snapshot, state_digest
 from regiekaart.store import CaseStore, open_store

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from regiekaart import Case, CloseCase, CommandRefused, ConcurrencyConflict, StepClock
-from regiekaart.analysis.explore import enumerate_commands
+from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.runtime.records import unstructure
 from regiekaart.store import open_store
 from regiekaart.store.audit import canonical_json

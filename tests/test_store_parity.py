@@ -27,7 +27,7 @@ from regiekaart import (
     RegiekaartError,
     StepClock,
 )
-from regiekaart.analysis.explore import default_household
+from regiekaart.analysis.situations import default_household
 from regiekaart.ids import EARLIEST, LATEST, MAX_ID_LENGTH
 from regiekaart.store import CaseStore, open_store
 from store_support import Backend, backend, policy, quiet_logs

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from regiekaart import Policy, load_policy
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.scenario import load_scenario, play
 from regiekaart.verify import VERIFY_SCOPE, explore
 from regiekaart.verify.diff import card_changes, changed_ids, diff_policies

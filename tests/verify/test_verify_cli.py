@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from regiekaart import load_policy
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import Invariant
 from regiekaart.cli import app
 from regiekaart.runtime.commands import Escalate

@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from regiekaart import load_policy
-from regiekaart.analysis.explore import Scope, dominance_representatives, situation_key
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import (
     CHECKS,
     CaseView,
@@ -24,6 +24,7 @@ from regiekaart.analysis.invariants import (
     Predicate,
     register_check,
 )
+from regiekaart.analysis.situations import dominance_representatives, situation_key
 from regiekaart.policy.checks import KINDS
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Member

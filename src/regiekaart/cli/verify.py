@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.cli._exits import BAD_INPUT, FAILED, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit
 from regiekaart.verify.diff import diff_policies, render_diff

@@ -1,7 +1,7 @@
 """Policy + scenario compiled into tables by driving the real runtime.
 
 Every situation a household can reach with the scenario's attempts is found by the one
-situation explorer (:func:`regiekaart.analysis.explore.bfs`), which applies each attempt to a real
+situation explorer (:func:`regiekaart.analysis.search.bfs`), which applies each attempt to a real
 :class:`~regiekaart.runtime.case.Case`. What happened — the target situation, or the rule that
 refused — is written into arrays; nothing about the policy's rules is restated here, so
 the kernel cannot drift from the runtime.
@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from regiekaart.analysis.explore import Outcome, SituationKey, Step, bfs
+from regiekaart.analysis.search import Arrival, Outcome, bfs
+from regiekaart.analysis.situations import SituationKey
 from regiekaart.clock import StepClock
 from regiekaart.errors import PolicyError
 from regiekaart.policy.model import Policy
@@ -36,7 +37,7 @@ class Situation:
     composition: int
     key: SituationKey
     state: CaseState
-    step: Step
+    step: Arrival
     phase: str
     label: str
     roles: tuple[tuple[str, tuple[str, ...]], ...]
@@ -216,7 +217,7 @@ def _explore(
             out.append(command)
         return out
 
-    def visit(key: SituationKey, case: Any, step: Step) -> None:
+    def visit(key: SituationKey, case: Any, step: Arrival) -> None:
         state: CaseState = case.state
         index[key] = len(situations)
         situations.append(

@@ -60,8 +60,9 @@ from hypothesis.stateful import (
 )
 from structlog.testing import capture_logs
 
-from regiekaart.analysis.explore import default_household, enumerate_commands
+from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.analysis.invariants import Invariant, Violation, invariants_for, violations
+from regiekaart.analysis.situations import default_household
 from regiekaart.errors import CaseClosed, CommandRefused, InvalidCommand
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case

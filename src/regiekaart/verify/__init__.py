@@ -3,7 +3,7 @@
 A policy officer who changes a regiekaart learns here, before the change is adopted,
 whether every obligation of the handreiking still holds — and if not, sees the
 shortest story that breaks it, as a scenario file ``regiekaart run`` replays.
-Everything stands on the one situation explorer (:mod:`regiekaart.analysis.explore`), which
+Everything stands on the one situation explorer (:mod:`regiekaart.analysis.search`), which
 applies commands to the real runtime, so the verdict cannot drift from the engine.
 
 May import: ``regiekaart.testing``, ``render``, ``store``, ``scenario``,

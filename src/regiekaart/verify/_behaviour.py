@@ -14,15 +14,8 @@ from typing import Any
 import attrs
 from structlog.testing import capture_logs
 
-from regiekaart.analysis.explore import (
-    Outcome,
-    SituationKey,
-    Step,
-    Tried,
-    case_at,
-    situation_key,
-    try_command,
-)
+from regiekaart.analysis.search import Arrival, Outcome, Tried, case_at, try_command
+from regiekaart.analysis.situations import SituationKey, situation_key
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Command, structure_command, unstructure_command
 from regiekaart.runtime.records import CaseState, Event
@@ -73,7 +66,7 @@ class Graph:
     paths: dict[SituationKey, tuple[Event, ...]] = attrs.field(factory=dict)
     answers: dict[SituationKey, dict[str, Answer]] = attrs.field(factory=dict)
 
-    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
+    def visit(self, key: SituationKey, live: Any, step: Arrival) -> None:
         shared = situation_key(live.state, obligations=True, facts=self.facts)
         self.common[key] = shared
         if shared not in self.states:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from regiekaart.analysis.explore import SituationKey
+from regiekaart.analysis.situations import SituationKey
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.records import Event
 from regiekaart.verify.findings import (

@@ -1,7 +1,7 @@
 """The checks on every accepted step of an exploration, and what it remembers per situation.
 
 ``_Walker`` is the ``visit``, ``examine`` and ``tally`` of
-:func:`~regiekaart.analysis.explore.bfs`: invariants are checked after every accepted
+:func:`~regiekaart.analysis.search.bfs`: invariants are checked after every accepted
 command, and the deciders of each accepted step are checked against
 :func:`regiekaart.runtime.authority.authorized`, independent of the runtime's own guard.
 """
@@ -13,8 +13,9 @@ from typing import Any
 
 import attrs
 
-from regiekaart.analysis.explore import Examine, Outcome, SituationKey, Step, Tried
 from regiekaart.analysis.invariants import CHECKS
+from regiekaart.analysis.search import Arrival, Examine, Outcome, Tried
+from regiekaart.analysis.situations import SituationKey
 from regiekaart.policy.model import Policy
 from regiekaart.runtime import authority
 from regiekaart.runtime.records import CaseState, Event
@@ -40,7 +41,7 @@ class Walker:
         self,
         result: Exploration,
         progress: Progress | None,
-        on_visit: Callable[[SituationKey, Any, Step], None] | None,
+        on_visit: Callable[[SituationKey, Any, Arrival], None] | None,
         observe: Examine | None,
         on_tally: Callable[[SituationKey, Tried], None] | None,
     ) -> None:
@@ -96,7 +97,7 @@ class Walker:
                 found.append(((inv.id, index), finding))
         return found
 
-    def visit(self, key: SituationKey, live: Any, step: Step) -> None:
+    def visit(self, key: SituationKey, live: Any, step: Arrival) -> None:
         """A new situation: remember it; the start is checked here (the rest on steps)."""
         state = live.state
         self.configs[key] = state.configuration

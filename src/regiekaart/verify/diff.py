@@ -25,7 +25,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from regiekaart.analysis.explore import Scope, relevant_facts
+from regiekaart.analysis.enumeration import Scope
+from regiekaart.analysis.situations import relevant_facts
 from regiekaart.policy.model import Policy
 from regiekaart.verify._behaviour import BehaviourChange, Graph, compare
 from regiekaart.verify.counterexample import tell

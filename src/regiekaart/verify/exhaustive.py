@@ -1,6 +1,6 @@
 """Exhaustive exploration of a policy: every reachable situation, every obligation checked.
 
-The explorer (:func:`regiekaart.analysis.explore.bfs`) applies every command the policy suggests
+The explorer (:func:`regiekaart.analysis.search.bfs`) applies every command the policy suggests
 to a real case, breadth first, so the first time something goes wrong is also the
 shortest story in which it does. This module adds what a verdict needs on top of it:
 
@@ -32,18 +32,10 @@ from typing import Any
 
 import structlog
 
-from regiekaart.analysis.explore import (
-    Examine,
-    PathClock,
-    Scope,
-    SituationKey,
-    Step,
-    Tried,
-    bfs,
-    can_fork,
-    default_household,
-)
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import Invariant, invariants_for
+from regiekaart.analysis.search import Arrival, Examine, PathClock, Tried, bfs, can_fork
+from regiekaart.analysis.situations import SituationKey, default_household
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import Member
@@ -55,7 +47,7 @@ __all__ = ["VERIFY_SCOPE", "Progress", "explore", "opener", "quiet", "start_case
 
 VERIFY_SCOPE = Scope(measure_order=False)
 """The explorer's default scope, with measures imposed in another order merged (sound
-for every registered check: see :attr:`regiekaart.analysis.explore.Scope.measure_order`)."""
+for every registered check: see :attr:`regiekaart.analysis.enumeration.Scope.measure_order`)."""
 
 
 def start_case(
@@ -88,7 +80,7 @@ def explore(
     household: Sequence[Member] | None = None,
     opened_by: str | None = None,
     progress: Progress | None = None,
-    on_visit: Callable[[SituationKey, Any, Step], None] | None = None,
+    on_visit: Callable[[SituationKey, Any, Arrival], None] | None = None,
     observe: Examine | None = None,
     on_tally: Callable[[SituationKey, Tried], None] | None = None,
     workers: int = 1,
@@ -96,7 +88,7 @@ def explore(
     """Explore ``policy`` breadth first and check every obligation on the way.
 
     ``on_visit``, ``observe`` and ``on_tally`` are the ``visit``, ``examine`` and
-    ``tally`` of :func:`~regiekaart.analysis.explore.bfs` (``on_tally`` gets what ``observe``
+    ``tally`` of :func:`~regiekaart.analysis.search.bfs` (``on_tally`` gets what ``observe``
     returned as the note), for tools that compare explorations (the policy diff) without
     exploring twice. ``workers > 1`` spreads each breadth-first level over that many
     processes; the result, shortest stories included, is the same.

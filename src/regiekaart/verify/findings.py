@@ -17,7 +17,7 @@ from typing import Literal
 
 import attrs
 
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import Invariant
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Member
@@ -80,7 +80,7 @@ class Exploration:
     accepted: int = 0
     seconds: float = 0.0
     workers: int = 1
-    """Processes the search ran in (see :func:`~regiekaart.analysis.explore.bfs`)."""
+    """Processes the search ran in (see :func:`~regiekaart.analysis.search.bfs`)."""
     bound_hit: bool = False
     reached: set[str] = attrs.field(factory=set)
     fired: set[str] = attrs.field(factory=set)

@@ -23,7 +23,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from regiekaart.analysis.explore import Scope
+from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import Invariant
 from regiekaart.policy.model import Policy
 from regiekaart.verify.counterexample import (
