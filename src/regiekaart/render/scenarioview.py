@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regiekaart.runtime.commands import Command, unstructure_command
-from regiekaart.scenario.play import ScenarioResult, StepResult
+from regiekaart.scenario.model import ScenarioResult, StepResult
 
 _SHOWN_SEPARATELY = {"type", "actor", "together", "criteria", "holders", "reason"}
 

@@ -37,7 +37,7 @@ from regiekaart.runtime.commands import (
 from regiekaart.runtime.records import Event
 
 if TYPE_CHECKING:
-    from regiekaart.scenario.play import ScenarioResult
+    from regiekaart.scenario.model import ScenarioResult
 
 COMMAND_LABELS: dict[str, str] = {
     "open": "Casus geopend",
