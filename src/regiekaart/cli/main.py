@@ -28,13 +28,9 @@ from regiekaart.policy.loader import load_policy, policy_schema
 from regiekaart.policy.model import Policy
 from regiekaart.render.cardview import card_view
 from regiekaart.render.scenarioview import scenario_view, verdict
-from regiekaart.scenario.play import (
-    ScenarioResult,
-    is_scenario_file,
-    play,
-    scenario_schema,
-    validate_scenario,
-)
+from regiekaart.scenario.model import ScenarioResult
+from regiekaart.scenario.play import play
+from regiekaart.scenario.reader import is_scenario_file, scenario_schema, validate_scenario
 
 __all__ = ["app", "main", "run", "schema", "show", "validate"]
 

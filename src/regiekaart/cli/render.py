@@ -24,7 +24,8 @@ from regiekaart.render.browser import BrowserError
 from regiekaart.render.diagram import DiagramError
 from regiekaart.render.formats import FORMATS, SUFFIXES, card_png, render_card
 from regiekaart.render.timeline import render_timeline, timeline_from_events, timeline_from_scenario
-from regiekaart.scenario.play import play, validate_scenario
+from regiekaart.scenario.play import play
+from regiekaart.scenario.reader import validate_scenario
 from regiekaart.store import open_store
 
 __all__ = ["register", "render", "render_timeline_command"]

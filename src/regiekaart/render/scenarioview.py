@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regiekaart.runtime.commands import Command, unstructure_command
-from regiekaart.scenario.play import ScenarioResult, StepResult
+from regiekaart.scenario.model import ScenarioResult, StepResult
 
 __all__ = [
     "command_text",

@@ -31,7 +31,7 @@ from regiekaart.runtime.commands import (
 from regiekaart.runtime.records import Event
 
 if TYPE_CHECKING:
-    from regiekaart.scenario.play import ScenarioResult
+    from regiekaart.scenario.model import ScenarioResult
 
 __all__ = [
     "Entry",

@@ -4,6 +4,10 @@ An analyst states weekly chances per phase or sub-state and *which party attempt
 each step; the policy then decides, exactly as for a real case, whether the attempt is
 accepted or refused. Both simulation engines read the attempts from here, so they try
 the same commands against the same cumulative tables.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation.
 """
 
 from __future__ import annotations
@@ -27,9 +31,7 @@ from regiekaart.policy.roots import SearchPath, find_card
 from regiekaart.policy.sourcemap import (
     KeyPath,
     Located,
-    dotted,
     load_yaml,
-    nearest_line,
     schema_errors,
 )
 from regiekaart.runtime.commands import (
@@ -45,9 +47,16 @@ from regiekaart.runtime.commands import (
     Signal,
 )
 from regiekaart.runtime.records import CaseState
+from regiekaart.simulate._checker import SUM_TOLERANCE, Checker, read_share, schema_message
 
-SUM_TOLERANCE = 1e-9
-"""Shares that must add up to one may miss it by this much (decimal fractions in YAML)."""
+__all__ = [
+    "SUM_TOLERANCE",
+    "Attempt",
+    "Composition",
+    "PopulationScenario",
+    "load_population",
+    "simulation_schema",
+]
 
 
 @cache
@@ -251,7 +260,7 @@ def load_population(
                 )
             ]
         ) from None
-    checker = _Checker(loaded, located, name)
+    checker = _Reader(loaded, located, name)
     scenario = checker.build(data, policy_path)
     if checker.problems:
         raise PolicyErrors(sorted(checker.problems, key=lambda e: (e.line or 0, e.path)))
@@ -261,66 +270,12 @@ def load_population(
 
 def _schema_problems(data: dict[str, Any], located: Located, name: str) -> list[PolicyError]:
     validator = jsonschema.Draft202012Validator(simulation_schema())
-    return schema_errors(validator, data, located, _schema_message, file=name)
+    return schema_errors(validator, data, located, schema_message, file=name)
 
 
-def _schema_message(error: jsonschema.ValidationError, path: KeyPath) -> str:
-    message = str(error.message)
-    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
-        allowed = ", ".join(error.schema.get("properties", {}))
-        return f"{message} (allowed here: {allowed})"
-    if error.validator == "oneOf" and isinstance(error.schema, dict):
-        return f"{message} (expected: {error.schema.get('description', 'see the schema')})"
-    return message
-
-
-def _share(value: Any) -> tuple[float, str]:
-    if isinstance(value, dict):
-        return float(value["share"]), str(value.get("source", ""))
-    return float(value), ""
-
-
-class _Checker:
-    """Checks every name against the policy and every set of shares, collecting all
-    problems so that the analyst can fix them in one pass."""
-
-    def __init__(self, policy: Policy, located: Located, name: str) -> None:
-        self.policy = policy
-        self.located = located
-        self.name = name
-        self.problems: list[PolicyError] = []
-
-    def error(self, path: KeyPath, message: str) -> None:
-        self.problems.append(
-            PolicyError(
-                message, file=self.name, line=nearest_line(self.located, path), path=dotted(path)
-            )
-        )
-
-    def party(self, path: KeyPath, value: str) -> None:
-        if value.startswith("role:"):
-            if value[5:] not in self.policy.roles:
-                self.error(
-                    path, f"unknown role {value[5:]!r} (roles: {', '.join(self.policy.roles)})"
-                )
-        elif value not in self.policy.parties:
-            self.error(path, f"unknown party {value!r}")
-
-    def state(self, path: KeyPath, value: str) -> bool:
-        if value not in self.policy.states:
-            self.error(
-                path,
-                f"unknown phase or sub-state {value!r} (known: {', '.join(self.policy.states)})",
-            )
-            return False
-        return True
-
-    def total(self, path: KeyPath, shares: Sequence[float], exact: bool, what: str) -> None:
-        total = sum(shares)
-        if total > 1 + SUM_TOLERANCE:
-            self.error(path, f"the {what} add up to {total:.6g}, more than 1")
-        elif exact and total < 1 - SUM_TOLERANCE:
-            self.error(path, f"the {what} add up to {total:.6g}, not 1")
+class _Reader(Checker):
+    """Builds the scenario from the checked file: the household mix, the starting shares
+    and the weekly attempts per state, each dominance mix expanded."""
 
     def build(self, data: Mapping[str, Any], policy_path: Path) -> PopulationScenario | None:
         self.party(("opened_by",), data["opened_by"])
@@ -334,7 +289,7 @@ class _Checker:
         start = []
         for sid, raw in data["start"].items():
             self.state(("start", sid), sid)
-            start.append((sid, _share(raw)[0]))
+            start.append((sid, read_share(raw)[0]))
         self.total(("start",), [s for _, s in start], True, "starting shares")
         events: dict[str, tuple[Attempt, ...]] = {}
         for sid, raws in data["events"].items():
@@ -357,7 +312,7 @@ class _Checker:
             replications=int(data.get("replications", 1)),
             opened_by=data["opened_by"],
             mix=tuple(mix),
-            under_measure=_share(data.get("under_measure", 0.0))[0],
+            under_measure=read_share(data.get("under_measure", 0.0))[0],
             start=tuple(start),
             events=events,
             title=str(data.get("title", "")),
@@ -404,7 +359,7 @@ class _Checker:
         for option, value in mix.items():
             if option not in policy.dominance:
                 self.error((*path, "dominance", option), f"unknown dominance option {option!r}")
-            share, _ = _share(value)
+            share, _ = read_share(value)
             shares.append(share)
             extra = value.get("holders", {}) if isinstance(value, dict) else {}
             option_holders = {**holders, **{r: tuple(p) for r, p in extra.items()}}
@@ -420,30 +375,3 @@ class _Checker:
             )
         self.total((*path, "dominance"), shares, True, "dominance shares")
         return out
-
-    def names(self, path: KeyPath, kind: str, raw: Mapping[str, Any]) -> None:
-        """Measures, member groups, decisions and activities the attempt names."""
-        policy = self.policy
-        needs = {
-            "impose": ("measure", "member"),
-            "end": ("measure", "member"),
-            "decision": ("decision",),
-        }
-        for key in needs.get(kind, ()):
-            if key not in raw:
-                self.error(path, f"a {kind!r} event names its {key!r}")
-        if "measure" in raw and raw["measure"] not in policy.measures:
-            self.error((*path, "measure"), f"unknown measure {raw['measure']!r}")
-        if "member" in raw and raw["member"] not in policy.member_groups:
-            self.error((*path, "member"), f"unknown member group {raw['member']!r}")
-        if "decision" in raw and raw["decision"] not in policy.decisions:
-            self.error((*path, "decision"), f"unknown decision {raw['decision']!r}")
-        if "activity" in raw and raw["activity"] not in policy.activities:
-            self.error((*path, "activity"), f"unknown activity {raw['activity']!r}")
-
-    def holders(self, path: KeyPath, holders: Mapping[str, Sequence[str]]) -> None:
-        for role, parties in holders.items():
-            if role not in self.policy.roles:
-                self.error((*path, role), f"unknown role {role!r}")
-            for index, party in enumerate(parties):
-                self.party((*path, role, index), party)

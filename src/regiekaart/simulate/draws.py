@@ -6,11 +6,25 @@ therefore the same whether it is simulated alone, in a chunk of a thousand or in
 block of a million, and the same under two policies (common random numbers). One
 counter step yields four 64-bit words and a float64 uses one word, so households
 ``[a, b)`` start at counter ``a // 4`` and drop the first ``a % 4`` values.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+__all__ = [
+    "COMPOSITION",
+    "MEASURE",
+    "START",
+    "WEEKLY",
+    "cumulative",
+    "pick",
+    "uniforms",
+]
 
 WEEKLY = 0
 """Decision id of the weekly draw that picks which attempt (if any) a household sees."""

@@ -6,6 +6,10 @@ step cost more than the arithmetic), the chosen (situation, attempt) pair is cou
 the outcome table gives the next situation. Households are processed in blocks that fit
 the cache; only integer counts are summed across blocks, so any split of the households
 gives identical results.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ import attrs
 
 from regiekaart.simulate import draws
 from regiekaart.simulate.model import Model, households
+
+__all__ = [
+    "BLOCK",
+    "Run",
+    "simulate_range",
+]
 
 BLOCK = 131_072
 

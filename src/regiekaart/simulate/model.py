@@ -5,6 +5,10 @@ situation explorer (:func:`regiekaart.analysis.search.bfs`), which applies each 
 :class:`~regiekaart.runtime.case.Case`. What happened — the target situation, or the rule that
 refused — is written into arrays; nothing about the policy's rules is restated here, so
 the kernel cannot drift from the runtime.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ from regiekaart.runtime.commands import Command
 from regiekaart.runtime.records import CaseState
 from regiekaart.simulate import draws
 from regiekaart.simulate.attempts import PopulationScenario
+
+__all__ = [
+    "NOTHING",
+    "Model",
+    "Situation",
+    "compile_model",
+    "households",
+    "phase_label",
+    "state_label",
+]
 
 NOTHING = "nothing"
 

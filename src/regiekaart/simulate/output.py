@@ -4,6 +4,10 @@ The kernel only counts households per situation and draws per (situation, attemp
 phases, transitions, caseloads, refusals and informing are read off those counts with
 the compiled tables, so every figure is a sum of whole households and the same under
 any partitioning. Replications give means with 95% intervals (Student's t).
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ import attrs
 
 from regiekaart.simulate.kernel import Run
 from regiekaart.simulate.model import Model, Situation
+
+__all__ = [
+    "Tables",
+    "headline",
+    "interval",
+    "summarise",
+    "tables",
+    "write_parquet",
+    "write_summary",
+]
 
 _T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
          2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,

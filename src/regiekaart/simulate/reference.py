@@ -4,6 +4,10 @@ Every week each household's uniform picks an attempt from its current state's ta
 and the command goes through :meth:`Case.apply` — deciders, criteria, hand-overs and
 informing duties happen exactly as in the embedded runtime. It is slow on purpose and
 serves as the yardstick the kernel is proven equal to.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,13 @@ from regiekaart.errors import CommandRefused
 from regiekaart.runtime.case import Case
 from regiekaart.simulate import draws
 from regiekaart.simulate.model import Model, households
+
+__all__ = [
+    "ReferenceRun",
+    "Snapshot",
+    "simulate_reference",
+    "snapshot",
+]
 
 Snapshot = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
 """Where a household is: its active states and its role holders."""

@@ -4,6 +4,10 @@ The page opens offline (no scripts, no external files): households per phase ove
 as a stacked area in the card's own colours, the flows between states, caseload per
 party, time spent per phase, refusals by rule, and — when two policies were compared —
 the paired differences with their 95% intervals.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from typing import Any
 
 from regiekaart.render.palette import PALETTE
 from regiekaart.simulate.run import SimulationResult
+
+__all__ = [
+    "NEUTRAL",
+    "render_report",
+]
 
 NEUTRAL = "#6b6b6b"
 

@@ -4,6 +4,10 @@ A replication differs from another only in the ``replication`` entry of every ra
 key, so replication ``r`` of two policies draws the same uniforms for the same
 households: the difference between the policies is then a paired difference, and its
 interval is much narrower than that of two independent runs.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ from regiekaart.simulate.output import (
     write_parquet,
     write_summary,
 )
+
+__all__ = [
+    "Progress",
+    "SimulationResult",
+    "compare",
+    "simulate",
+    "total_work",
+    "write",
+]
 
 Progress = Callable[[int], None]
 """Called with the number of household-weeks just finished."""

@@ -7,6 +7,10 @@ range draws the same numbers wherever it runs, and the ranges' runs are joined i
 household order with integer sums only: the result equals the single-process run.
 ``dask.array.random`` is deliberately not used — it seeds per chunk, so its numbers
 change with the chunking.
+
+May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
+``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation (never ``regiekaart.cli`` or ``regiekaart.verify``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from typing import Any
 
 from regiekaart.simulate.kernel import Run, simulate_range
 from regiekaart.simulate.model import Model
+
+__all__ = [
+    "simulate_on_cluster",
+]
 
 
 def _task(model: Model, a: int, b: int, replication: int, weeks: int) -> Run:

@@ -39,14 +39,19 @@ example (teardown), and additionally every ``reach_every`` steps when that is se
 end of the example also replays the event log from the start and compares the result
 with the live case.
 
-Hypothesis is imported only here: install the ``testing`` extra (``regiekaart[testing]``).
+Hypothesis is imported only by this package: install the ``testing`` extra
+(``regiekaart[testing]``). The commands are drawn in :mod:`._commands` over the
+strategies of :mod:`._vocabulary`; the checks after each command are in :mod:`._checks`.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import attrs
 import hypothesis
@@ -61,7 +66,7 @@ from hypothesis.stateful import (
 from structlog.testing import capture_logs
 
 from regiekaart.analysis.enumeration import enumerate_commands
-from regiekaart.analysis.invariants import Invariant, Violation, invariants_for, violations
+from regiekaart.analysis.invariants import Invariant, invariants_for, violations
 from regiekaart.analysis.situations import default_household
 from regiekaart.errors import CaseClosed, CommandRefused, InvalidCommand
 from regiekaart.policy.model import Policy
@@ -69,22 +74,21 @@ from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import (
     Appoint,
     ChangeLevel,
-    CloseCase,
     Command,
     Deescalate,
-    EndMeasure,
     Escalate,
-    ImposeMeasure,
-    Inform,
-    Melding,
     Member,
-    OpenCase,
-    RecordAdvice,
-    RecordDecision,
-    Signal,
 )
 from regiekaart.runtime.roles import target_configuration
-from regiekaart.runtime.snapshot import Snapshot
+from regiekaart.testing._checks import (
+    check_log,
+    check_refusal,
+    check_shadow,
+    report,
+    split_invariants,
+)
+from regiekaart.testing._commands import CommandDraws
+from regiekaart.testing._vocabulary import MOVES, REASON, UNKNOWN, draws_for, pick
 
 __all__ = [
     "SEARCH_CHECKS",
@@ -97,30 +101,6 @@ SEARCH_CHECKS: frozenset[str] = frozenset({"path_to"})
 """Check kinds that search the state space; they run at teardown (see the module doc)."""
 
 _START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-_UNKNOWN = "onbekend-"
-"""Prefix of the ids the ill-formed commands use; no policy id should start with it."""
-_REASON = "vrije tekst met persoonsgegevens {}"
-"""The free-text reason every generated command carries; it must never reach a log."""
-
-
-def _split(
-    invariants: Sequence[Invariant], search: Collection[str]
-) -> tuple[tuple[Invariant, ...], tuple[Invariant, ...]]:
-    """The invariants with only their cheap checks, and with only their search checks."""
-    cheap: list[Invariant] = []
-    costly: list[Invariant] = []
-    for inv in invariants:
-        fast = tuple(c for c in inv.checks if c[0] not in search)
-        slow = tuple(c for c in inv.checks if c[0] in search)
-        if fast:
-            cheap.append(attrs.evolve(inv, checks=fast))
-        if slow:
-            costly.append(attrs.evolve(inv, checks=slow))
-    return tuple(cheap), tuple(costly)
-
-
-def _report(found: Sequence[Violation]) -> str:
-    return "; ".join(f"{v.invariant} [{v.check}]: {v}" for v in found)
 
 
 class PolicyStateMachine(RuleBasedStateMachine):
@@ -141,7 +121,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         self.steps = 0
         self.now = _START
         own = (*invariants_for(policy), *self.extra_invariants)
-        self.cheap, self.costly = _split(own, self.search_checks)
+        self.cheap, self.costly = split_invariants(own, self.search_checks)
         with capture_logs():
             self.case = Case.create(
                 policy,
@@ -170,18 +150,12 @@ class PolicyStateMachine(RuleBasedStateMachine):
                 self.case.apply(command)
             except CommandRefused as refused:
                 refusal = refused
-        self._check_log(logs, command)
+        if self.check_logs:
+            check_log(logs, command, self.case_id)
         after = self.case.snapshot()
         if refusal is not None:
-            assert after == before, (
-                f"refused {command!r} ({type(refusal).__name__}: {refusal}) changed the case"
-            )
-            assert refusal.command is command, "a refusal keeps the refused command"
-            assert refusal.configuration == configuration, (
-                f"{type(refusal).__name__} names {refusal.configuration}, the case was in "
-                f"{configuration}"
-            )
-        self._check_shadow(command, refusal, after)
+            check_refusal(command, refusal, before, after, configuration)
+        check_shadow(self.shadow, command, refusal, after)
         if refusal is None:
             # A refusal leaves the snapshot as it was, and that one was restored already.
             restored = Case.restore(self.policy, after, clock=self._clock)
@@ -191,153 +165,11 @@ class PolicyStateMachine(RuleBasedStateMachine):
             self.shadow = restored
         return refusal
 
-    def _check_log(self, logs: Sequence[MutableMapping[str, Any]], command: Command) -> None:
-        if not self.check_logs:
-            return
-        assert len(logs) == 1, f"{command!r} gave {len(logs)} log events, not one"
-        entry = logs[0]
-        assert entry["event"] in ("command.accepted", "command.refused"), entry
-        assert entry.get("case") == self.case_id, f"log event without the case id: {entry}"
-        assert "reason" not in entry, f"the free-text reason was logged: {entry}"
-        if command.reason:
-            leaked = [k for k, v in entry.items() if command.reason in str(v)]
-            assert not leaked, f"the reason text reached the log in {leaked}: {entry}"
-
-    def _check_shadow(
-        self, command: Command, refusal: CommandRefused | None, after: Snapshot
-    ) -> None:
-        """A restored case must answer exactly as the live one did."""
-        shadow_refusal: CommandRefused | None = None
-        with capture_logs():
-            try:
-                self.shadow.apply(command)
-            except CommandRefused as refused:
-                shadow_refusal = refused
-        if refusal is None:
-            assert shadow_refusal is None, (
-                f"the live case accepted {command!r}, the restored one refused it: {shadow_refusal}"
-            )
-            assert self.shadow.snapshot() == after, (
-                f"the live and the restored case differ after {command!r}"
-            )
-        else:
-            assert shadow_refusal is not None, (
-                f"the live case refused {command!r} ({refusal}), the restored one accepted it"
-            )
-            assert (type(shadow_refusal), shadow_refusal.rule) == (type(refusal), refusal.rule), (
-                f"live refusal {type(refusal).__name__} ({refusal.rule}) differs from the "
-                f"restored case's {type(shadow_refusal).__name__} ({shadow_refusal.rule})"
-            )
-
     # -- drawing commands ----------------------------------------------------------------
 
-    def _draws(self) -> _Draws:
-        return _draws_for(self.policy)
-
-    def _part(self, data: st.DataObject, part: str) -> Any:
-        """One random part of a command, every id known to the policy."""
-        draws = self._draws()
-        if part == "actor":
-            return data.draw(draws.party)
-        if part == "together":
-            return tuple(data.draw(draws.parties))
-        if part == "criteria":
-            return tuple(data.draw(draws.criteria))
-        if part == "holders":
-            if not data.draw(st.booleans()):
-                return {}
-            role = data.draw(draws.role)
-            return {role: tuple(data.draw(draws.holders[role]))}
-        return _REASON.format(self.steps)
-
-    def _common(self, data: st.DataObject) -> dict[str, Any]:
-        """Random actor, co-deciders, criteria and holders, all known to the policy."""
-        return {part: self._part(data, part) for part in _PARTS}
-
-    def _vocabulary(self, data: st.DataObject) -> Command:
-        """Any command type, every id drawn from the policy's own vocabulary."""
-        common = self._common(data)
-        kind = data.draw(self._draws().kind)
-        moving = self._moving(data, kind, common)
-        return moving if moving is not None else self._recording(data, kind, common)
-
-    def _moving(self, data: st.DataObject, kind: str, common: dict[str, Any]) -> Command | None:
-        """A command of ``kind`` that opens, moves or closes the case or changes its
-        measures; None for any other kind (and for a measure when the policy has none)."""
-        policy, draws = self.policy, self._draws()
-        if kind in ("escalate", "deescalate"):
-            cls = Escalate if kind == "escalate" else Deescalate
-            return cls(to=data.draw(draws.state), dominance=data.draw(draws.dominance), **common)
-        if kind == "change":
-            return ChangeLevel(direction=data.draw(draws.direction), **common)
-        if kind in ("impose_measure", "end_measure") and policy.measures:
-            measure = data.draw(draws.measure)
-            cls_m = ImposeMeasure if kind == "impose_measure" else EndMeasure
-            return cls_m(measure=measure, member=self._member(data), **common)
-        if kind == "open":
-            return OpenCase(members=self.case.state.members, **common)
-        if kind == "close":
-            return CloseCase(**common)
-        return None
-
-    def _recording(self, data: st.DataObject, kind: str, common: dict[str, Any]) -> Command:
-        """A command of ``kind`` that leaves the case's states and measures as they are
-        (decisions, appointments, informing, advice, meldingen); a signal for any other
-        kind, including a decision when the policy has none."""
-        policy, draws = self.policy, self._draws()
-        if kind == "decision" and policy.decisions:
-            return RecordDecision(decision=data.draw(draws.decision), **common)
-        if kind == "appoint":
-            return Appoint(role=data.draw(draws.role), **common)
-        if kind == "inform":
-            return Inform(recipient=data.draw(draws.party), **common)
-        if kind == "advice":
-            return RecordAdvice(adviser=data.draw(draws.party), **common)
-        if kind == "melding":
-            return Melding(to=data.draw(st.none() | draws.party), **common)
-        return Signal(**common)
-
-    def _ill_formed(self, data: st.DataObject) -> Command:
-        """A command that names something the policy does not know."""
-        draws = self._draws()
-        unknown = data.draw(draws.unknown)
-        flaw = data.draw(draws.flaw)
-        if flaw in _FLAWED_PARTS:
-            return self._flawed_part(data, flaw, unknown)
-        common = self._common(data)
-        if flaw == "phase":
-            return Escalate(to=unknown, **common)
-        if flaw == "dominance":
-            return Deescalate(to=data.draw(draws.state), dominance=unknown, **common)
-        if flaw == "measure":
-            return ImposeMeasure(measure=unknown, member=self._member(data), **common)
-        if flaw == "member":
-            measure = data.draw(draws.measure) if self.policy.measures else unknown
-            return EndMeasure(measure=measure, member=unknown, **common)
-        named: dict[str, Command] = {
-            "decision": RecordDecision(decision=unknown, **common),
-            "activity": Signal(activity=unknown, **common),
-            "appoint": Appoint(role=unknown, **common),
-        }
-        return named.get(flaw) or Inform(recipient=unknown, **common)
-
-    def _flawed_part(self, data: st.DataObject, flaw: str, unknown: str) -> Command:
-        """Any command with one common part naming something unknown."""
-        base = self._vocabulary(data)
-        if flaw == "actor":
-            return attrs.evolve(base, actor=unknown)
-        if flaw == "together":
-            return attrs.evolve(base, together=(*base.together, unknown))
-        if flaw == "criterion":
-            return attrs.evolve(base, criteria=(*base.criteria, unknown))
-        if flaw == "role":
-            return attrs.evolve(base, holders={unknown: (base.actor,)})
-        role = data.draw(self._draws().role)
-        return attrs.evolve(base, holders={role: (unknown,) if flaw == "holder" else ()})
-
-    def _member(self, data: st.DataObject) -> str:
-        members = [m.id for m in self.case.state.members]
-        return data.draw(st.sampled_from(members)) if members else _UNKNOWN + "lid"
+    def _commands(self) -> CommandDraws:
+        """The command draws for this step of this case."""
+        return CommandDraws(policy=self.policy, members=self.case.state.members, steps=self.steps)
 
     # -- the rules -----------------------------------------------------------------------
 
@@ -349,12 +181,12 @@ class PolicyStateMachine(RuleBasedStateMachine):
         for _ in range(data.draw(st.integers(min_value=0, max_value=6))):
             candidates = enumerate_commands(self.policy, self.case.state, refusals=False)
             up = [c for c in candidates if isinstance(c, Escalate)]
-            moves = [c for c in candidates if isinstance(c, _MOVES)]
+            moves = [c for c in candidates if isinstance(c, MOVES)]
             choice = data.draw(st.integers(0, 3))
             pool = (up if choice == 0 else moves if choice == 1 else candidates) or candidates
             if not pool:
                 return
-            self._apply(attrs.evolve(_pick(data, pool), reason=_REASON.format(self.steps)))
+            self._apply(attrs.evolve(pick(data, pool), reason=REASON.format(self.steps)))
 
     @rule(data=st.data())
     def card_command(self, data: st.DataObject) -> None:
@@ -362,7 +194,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         candidates = enumerate_commands(self.policy, self.case.state)
         if not candidates:
             return
-        self._apply(attrs.evolve(_pick(data, candidates), reason=_REASON.format(self.steps)))
+        self._apply(attrs.evolve(pick(data, candidates), reason=REASON.format(self.steps)))
 
     @rule(data=st.data())
     def allowed_command(self, data: st.DataObject) -> None:
@@ -371,14 +203,14 @@ class PolicyStateMachine(RuleBasedStateMachine):
         candidates = enumerate_commands(self.policy, self.case.state, refusals=False)
         if not candidates:
             return
-        command = _pick(data, candidates)
+        command = pick(data, candidates)
         cells = self._target_cells(command)
         change_holder: bool = bool(cells) and data.draw(st.booleans())
         if change_holder:
             role = data.draw(st.sampled_from(sorted(cells)))
             holder = data.draw(st.sampled_from(cells[role]))
             command = attrs.evolve(command, holders={role: (holder,)})
-        self._apply(attrs.evolve(command, reason=_REASON.format(self.steps)))
+        self._apply(attrs.evolve(command, reason=REASON.format(self.steps)))
 
     def _target_cells(self, command: Command) -> dict[str, list[str]]:
         """Role → the parties its cell admits where ``command`` leads."""
@@ -406,27 +238,27 @@ class PolicyStateMachine(RuleBasedStateMachine):
         candidates = enumerate_commands(self.policy, self.case.state)
         if not candidates:
             return
-        command = _pick(data, candidates)
-        part = data.draw(self._draws().perturb)
+        command = pick(data, candidates)
+        part = data.draw(draws_for(self.policy).perturb)
         if part == "dominance":
             if not isinstance(command, Escalate | Deescalate):
                 return
-            command = attrs.evolve(command, dominance=data.draw(self._draws().dominance))
+            command = attrs.evolve(command, dominance=data.draw(draws_for(self.policy).dominance))
         else:
-            command = attrs.evolve(command, **{part: self._part(data, part)})
+            command = attrs.evolve(command, **{part: self._commands().part(data, part)})
         self._apply(command)
 
     @rule(data=st.data())
     def ill_timed_command(self, data: st.DataObject) -> None:
         """Any command of any type, at any moment, by any party."""
-        self._apply(self._vocabulary(data))
+        self._apply(self._commands().vocabulary(data))
 
     @rule(data=st.data())
     def ill_formed_command(self, data: st.DataObject) -> None:
         """A command naming an unknown party, criterion, phase, role, measure …: refused
         as invalid (or because the case is closed), never a crash."""
         closed = self.case.closed
-        refusal = self._apply(self._ill_formed(data))
+        refusal = self._apply(self._commands().ill_formed(data))
         assert refusal is not None, "an ill-formed command was accepted"
         expected = CaseClosed if closed else InvalidCommand
         assert isinstance(refusal, expected), (
@@ -443,7 +275,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         if self.reach_every and self.steps and self.steps % self.reach_every == 0:
             with capture_logs():
                 found += [v for inv in self.costly for v in inv.violations(self.case)]
-        assert not found, _report(found)
+        assert not found, report(found)
 
     @invariant()
     def log_is_append_only(self) -> None:
@@ -455,146 +287,10 @@ class PolicyStateMachine(RuleBasedStateMachine):
         """Every invariant, including the searching ones; and replay gives the same case."""
         with capture_logs():
             found = violations(self.case, self.extra_invariants)
-        assert not found, _report(found)
+        assert not found, report(found)
         with capture_logs():
             replayed = Case.replay(self.policy, self.case_id, self.case.events)
         assert replayed.snapshot() == self.case.snapshot(), "replaying the log gave another case"
-
-
-def _pick(data: st.DataObject, candidates: Sequence[Command]) -> Command:
-    """One of ``candidates``: first what to do (the command type and where to), then how.
-
-    The explorer lists a step once per holder choice; drawing among the steps first
-    keeps a step with many holder choices (the calamity into fase 4) from crowding out
-    the others.
-    """
-    groups: dict[tuple[object, ...], list[Command]] = {}
-    for command in candidates:
-        key = (command.type, *(getattr(command, f, None) for f in _WHAT))
-        groups.setdefault(key, []).append(command)
-    keys = list(groups)
-    chosen = groups[keys[data.draw(st.integers(0, len(keys) - 1))]]
-    return chosen[data.draw(st.integers(0, len(chosen) - 1))]
-
-
-_DIRECTIONS: tuple[Literal["up", "down"], ...] = ("up", "down")
-
-_WHAT = ("to", "direction", "decision", "measure", "member", "role", "recipient")
-
-_MOVES = (Escalate, Deescalate, ChangeLevel, RecordDecision)
-"""Commands that move the case across the card (a decision may be what a move needs)."""
-
-_PARTS = ("actor", "together", "criteria", "holders", "reason")
-
-
-@attrs.frozen
-class _Draws:
-    """The strategies over one policy's vocabulary, built once per policy."""
-
-    party: st.SearchStrategy[str]
-    parties: st.SearchStrategy[list[str]]
-    holders: Mapping[str, st.SearchStrategy[list[str]]]
-    """Per role: parties some cell of the card admits for it, or any party."""
-    criteria: st.SearchStrategy[list[str]]
-    role: st.SearchStrategy[str]
-    state: st.SearchStrategy[str]
-    dominance: st.SearchStrategy[str | None]
-    measure: st.SearchStrategy[str]
-    decision: st.SearchStrategy[str]
-    kind: st.SearchStrategy[str]
-    direction: st.SearchStrategy[Literal["up", "down"]]
-    flaw: st.SearchStrategy[str]
-    perturb: st.SearchStrategy[str]
-    unknown: st.SearchStrategy[str]
-
-
-_DRAWS: dict[tuple[str, str], _Draws] = {}
-
-
-def _draws_for(policy: Policy) -> _Draws:
-    key = (policy.id, policy.digest)
-    found = _DRAWS.get(key)
-    if found is not None:
-        return found
-    party = st.sampled_from(sorted(policy.parties))
-    criteria = sorted(policy.criteria)
-    made = _Draws(
-        party=party,
-        parties=st.lists(party, max_size=2, unique=True),
-        holders={
-            role: st.lists(_admitted(policy, role) | party, min_size=1, max_size=2, unique=True)
-            for role in policy.roles
-        },
-        criteria=st.lists(st.sampled_from(criteria), max_size=2, unique=True)
-        if criteria
-        else st.just([]),
-        role=st.sampled_from(sorted(policy.roles)),
-        state=st.sampled_from(sorted(policy.states)),
-        dominance=st.none() | st.sampled_from(sorted(policy.dominance))
-        if policy.dominance
-        else st.none(),
-        measure=st.sampled_from(sorted(policy.measures) or [_UNKNOWN + "maatregel"]),
-        decision=st.sampled_from(sorted(policy.decisions) or [_UNKNOWN + "besluit"]),
-        kind=st.sampled_from(sorted(_KINDS)),
-        direction=st.sampled_from(_DIRECTIONS),
-        flaw=st.sampled_from(sorted(_FLAWS)),
-        perturb=st.sampled_from(["actor", "together", "criteria", "holders", "dominance"]),
-        unknown=st.sampled_from([_UNKNOWN + s for s in ("x", "partij", "fase9", "rol")]),
-    )
-    _DRAWS[key] = made
-    return made
-
-
-def _admitted(policy: Policy, role: str) -> st.SearchStrategy[str]:
-    """The parties any cell of the card admits for ``role`` (so that holder choices are
-    often plausible and reach the card's corners), or any party if none is named."""
-    admitted = sorted(
-        {
-            p
-            for state in policy.states.values()
-            if role in state.roles
-            for p in state.roles[role].eligible_set
-        }
-    )
-    return st.sampled_from(admitted) if admitted else st.sampled_from(sorted(policy.parties))
-
-
-_KINDS = frozenset(
-    {
-        "escalate",
-        "deescalate",
-        "change",
-        "impose_measure",
-        "end_measure",
-        "decision",
-        "appoint",
-        "inform",
-        "advice",
-        "melding",
-        "signal",
-        "open",
-        "close",
-    }
-)
-_FLAWED_PARTS = frozenset({"actor", "together", "criterion", "role", "holder", "no-holders"})
-_FLAWS = frozenset(
-    {
-        "actor",
-        "together",
-        "criterion",
-        "role",
-        "holder",
-        "no-holders",
-        "phase",
-        "dominance",
-        "measure",
-        "member",
-        "decision",
-        "activity",
-        "appoint",
-        "recipient",
-    }
-)
 
 
 def policy_state_machine(
@@ -620,10 +316,10 @@ def policy_state_machine(
     :func:`run_policy_state_machine`; use ``deadline=None``, since a search check can
     take longer than hypothesis' default deadline.
     """
-    ids = [p for p in policy.parties if p.startswith(_UNKNOWN)]
+    ids = [p for p in policy.parties if p.startswith(UNKNOWN)]
     if ids:
         raise ValueError(
-            f"party ids starting with {_UNKNOWN!r} clash with the test's unknown ids: {ids}"
+            f"party ids starting with {UNKNOWN!r} clash with the test's unknown ids: {ids}"
         )
     if opened_by is None:
         professionals = [p.id for p in policy.parties.values() if p.kind == "professional"]

@@ -1,0 +1,98 @@
+"""What must hold after every command the state machine sends: the refusal left the case
+as it was, a restored case answers alike, one log event without the reason text.
+
+The invariants of the policy are split here too, into the cheap checks that run after
+every step and the searching ones (:data:`~regiekaart.testing.machine.SEARCH_CHECKS`)
+that run at teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, MutableMapping, Sequence
+from typing import Any
+
+import attrs
+from structlog.testing import capture_logs
+
+from regiekaart.analysis.invariants import Invariant, Violation
+from regiekaart.errors import CommandRefused
+from regiekaart.runtime.case import Case
+from regiekaart.runtime.commands import Command
+from regiekaart.runtime.snapshot import Snapshot
+
+
+def split_invariants(
+    invariants: Sequence[Invariant], search: Collection[str]
+) -> tuple[tuple[Invariant, ...], tuple[Invariant, ...]]:
+    """The invariants with only their cheap checks, and with only their search checks."""
+    cheap: list[Invariant] = []
+    costly: list[Invariant] = []
+    for inv in invariants:
+        fast = tuple(c for c in inv.checks if c[0] not in search)
+        slow = tuple(c for c in inv.checks if c[0] in search)
+        if fast:
+            cheap.append(attrs.evolve(inv, checks=fast))
+        if slow:
+            costly.append(attrs.evolve(inv, checks=slow))
+    return tuple(cheap), tuple(costly)
+
+
+def report(found: Sequence[Violation]) -> str:
+    """The violations in one line, for an assertion's message."""
+    return "; ".join(f"{v.invariant} [{v.check}]: {v}" for v in found)
+
+
+def check_refusal(
+    command: Command,
+    refusal: CommandRefused,
+    before: Snapshot,
+    after: Snapshot,
+    configuration: tuple[str, ...],
+) -> None:
+    """A refused command changed nothing, and its refusal says what and where."""
+    assert after == before, (
+        f"refused {command!r} ({type(refusal).__name__}: {refusal}) changed the case"
+    )
+    assert refusal.command is command, "a refusal keeps the refused command"
+    assert refusal.configuration == configuration, (
+        f"{type(refusal).__name__} names {refusal.configuration}, the case was in {configuration}"
+    )
+
+
+def check_log(logs: Sequence[MutableMapping[str, Any]], command: Command, case_id: str) -> None:
+    """Exactly one structlog event for the command, with the case id and no reason text."""
+    assert len(logs) == 1, f"{command!r} gave {len(logs)} log events, not one"
+    entry = logs[0]
+    assert entry["event"] in ("command.accepted", "command.refused"), entry
+    assert entry.get("case") == case_id, f"log event without the case id: {entry}"
+    assert "reason" not in entry, f"the free-text reason was logged: {entry}"
+    if command.reason:
+        leaked = [k for k, v in entry.items() if command.reason in str(v)]
+        assert not leaked, f"the reason text reached the log in {leaked}: {entry}"
+
+
+def check_shadow(
+    shadow: Case, command: Command, refusal: CommandRefused | None, after: Snapshot
+) -> None:
+    """A restored case must answer exactly as the live one did."""
+    shadow_refusal: CommandRefused | None = None
+    with capture_logs():
+        try:
+            shadow.apply(command)
+        except CommandRefused as refused:
+            shadow_refusal = refused
+    if refusal is None:
+        assert shadow_refusal is None, (
+            f"the live case accepted {command!r}, the restored one refused it: {shadow_refusal}"
+        )
+        assert shadow.snapshot() == after, (
+            f"the live and the restored case differ after {command!r}"
+        )
+    else:
+        assert shadow_refusal is not None, (
+            f"the live case refused {command!r} ({refusal}), the restored one accepted it"
+        )
+        assert (type(shadow_refusal), shadow_refusal.rule) == (type(refusal), refusal.rule), (
+            f"live refusal {type(refusal).__name__} ({refusal.rule}) differs from the "
+            f"restored case's {type(shadow_refusal).__name__} ({shadow_refusal.rule})"
+        )
