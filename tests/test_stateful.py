@@ -12,10 +12,12 @@ the log. Derandomised: the same 300 examples per card on every run.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -102,3 +104,19 @@ def test_hypothesis_is_needed_only_for_the_testing_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_host_that_filters_its_logs_still_gets_the_machines_verdict(universeel: Policy) -> None:
+    """The machine counts the runtime's log events; a host whose structlog filters below
+    CRITICAL (as the command line does without ``--log``) must not make every command look
+    silent, and the host's set-up is left as it was."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    try:
+        run_policy_state_machine(universeel, settings=settings(QUICK, max_examples=5))
+        with pytest.raises(AssertionError, match="nooit-fase4"):
+            run_policy_state_machine(universeel, settings=QUICK, extra_invariants=[NOOIT_FASE4])
+        assert structlog.get_config()["wrapper_class"] is structlog.make_filtering_bound_logger(
+            logging.CRITICAL
+        )
+    finally:
+        structlog.reset_defaults()

@@ -8,10 +8,13 @@ that run at teardown.
 
 from __future__ import annotations
 
-from collections.abc import Collection, MutableMapping, Sequence
+import logging
+from collections.abc import Collection, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
+import structlog
 from structlog.testing import capture_logs
 
 from regiekaart.analysis.invariants import Invariant, Violation
@@ -19,6 +22,24 @@ from regiekaart.errors import CommandRefused
 from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import Command
 from regiekaart.runtime.snapshot import Snapshot
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[MutableMapping[str, Any]]]:
+    """The runtime's log events, whatever level the process filters at.
+
+    ``capture_logs`` replaces the processors only; a host (or a command line run in the
+    same process) that configured a filtering logger would hide every event from it, and
+    the machine would report a command that "gave 0 log events". So the filter is lifted
+    for the duration and put back after.
+    """
+    wrapper_class = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET))
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        structlog.configure(wrapper_class=wrapper_class)
 
 
 def split_invariants(
@@ -76,7 +97,7 @@ def check_shadow(
 ) -> None:
     """A restored case must answer exactly as the live one did."""
     shadow_refusal: CommandRefused | None = None
-    with capture_logs():
+    with captured_logs():
         try:
             shadow.apply(command)
         except CommandRefused as refused:

@@ -63,7 +63,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from structlog.testing import capture_logs
 
 from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.analysis.invariants import Invariant, invariants_for, violations
@@ -81,6 +80,7 @@ from regiekaart.runtime.commands import (
 )
 from regiekaart.runtime.roles import target_configuration
 from regiekaart.testing._checks import (
+    captured_logs,
     check_log,
     check_refusal,
     check_shadow,
@@ -122,7 +122,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         self.now = _START
         own = (*invariants_for(policy), *self.extra_invariants)
         self.cheap, self.costly = split_invariants(own, self.search_checks)
-        with capture_logs():
+        with captured_logs():
             self.case = Case.create(
                 policy,
                 self.case_id,
@@ -145,7 +145,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         before = self.snapshot
         configuration = self.case.configuration
         refusal: CommandRefused | None = None
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             try:
                 self.case.apply(command)
             except CommandRefused as refused:
@@ -273,7 +273,7 @@ class PolicyStateMachine(RuleBasedStateMachine):
         """Every (cheap) invariant of the policy and the host holds after every step."""
         found = [v for inv in self.cheap for v in inv.violations(self.case)]
         if self.reach_every and self.steps and self.steps % self.reach_every == 0:
-            with capture_logs():
+            with captured_logs():
                 found += [v for inv in self.costly for v in inv.violations(self.case)]
         assert not found, report(found)
 
@@ -285,10 +285,10 @@ class PolicyStateMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """Every invariant, including the searching ones; and replay gives the same case."""
-        with capture_logs():
+        with captured_logs():
             found = violations(self.case, self.extra_invariants)
         assert not found, report(found)
-        with capture_logs():
+        with captured_logs():
             replayed = Case.replay(self.policy, self.case_id, self.case.events)
         assert replayed.snapshot() == self.case.snapshot(), "replaying the log gave another case"
 
