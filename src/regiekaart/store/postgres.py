@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._backend import Cursor
 from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
@@ -35,7 +36,7 @@ from regiekaart.store._boundary import (
     time_in,
     time_out,
 )
-from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.store._sql import SQLStore
 from regiekaart.store.url import check_postgres_url, redact
 
 if TYPE_CHECKING:

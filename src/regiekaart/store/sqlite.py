@@ -29,6 +29,7 @@ from urllib.parse import quote
 import structlog
 
 from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._backend import Cursor
 from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
@@ -37,7 +38,7 @@ from regiekaart.store._boundary import (
     time_in,
     time_out,
 )
-from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.store._sql import SQLStore
 from regiekaart.terminal import printable
 
 _log = structlog.get_logger("regiekaart.store")
