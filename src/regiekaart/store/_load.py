@@ -37,17 +37,7 @@ class Loading(RowReader, CardTable):
         ``history`` the whole chain is verified and the log replayed as well.
         """
         with self._transaction(write=False) as cursor:
-            cursor.execute(
-                self._sql("SELECT version, snapshot, head_hash FROM cases WHERE case_id = ?"),
-                (case_id,),
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise CaseNotFound(case_id)
-            version = stored_number(case_id, row[0])
-            snapshot = self._snapshot(case_id, row[1], version)
-            head, beyond = self._head_and_next(cursor, case_id, version)
-            self._check_tail(cursor, case_id, version, head, beyond=beyond)
+            version, snapshot, head, head_hash = self._read_head(cursor, case_id)
             try:
                 rows = list(self._event_rows_raw(cursor, case_id)) if history else []
             except ValueError:
@@ -56,10 +46,10 @@ class Loading(RowReader, CardTable):
                 ) from None
         log = tuple(stored.event() for stored in rows)  # an unreadable one is named first
         if history:
-            report = verify_chain(case_id, rows, version=version, head_hash=str(row[2]))
+            report = verify_chain(case_id, rows, version=version, head_hash=head_hash)
             if report.broken is not None:
                 raise CorruptRecord(case_id, f"event {report.broken.seq}", report.broken.detail)
-        self._check_snapshot(policy, case_id, snapshot, head, str(row[2]))
+        self._check_snapshot(policy, case_id, snapshot, head, head_hash)
         assert head is not None
         if not history:
             case = Case.restore(policy, snapshot, clock=clock, since=head.event().at)
@@ -74,6 +64,24 @@ class Loading(RowReader, CardTable):
             raise CorruptRecord(case_id, "the stored case", exc.detail) from None
         self._heads()[case] = (version, head.hash)
         return case
+
+    def _read_head(
+        self, cursor: Cursor, case_id: str
+    ) -> tuple[int, Snapshot, StoredEvent | None, str]:
+        """The case row's version, snapshot and head hash, and the head event, once the
+        case is known not to be set back behind its events (:meth:`_check_tail`)."""
+        cursor.execute(
+            self._sql("SELECT version, snapshot, head_hash FROM cases WHERE case_id = ?"),
+            (case_id,),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise CaseNotFound(case_id)
+        version = stored_number(case_id, row[0])
+        snapshot = self._snapshot(case_id, row[1], version)
+        head, beyond = self._head_and_next(cursor, case_id, version)
+        self._check_tail(cursor, case_id, version, head, beyond=beyond)
+        return version, snapshot, head, str(row[2])
 
     def _check_tail(
         self,
@@ -156,18 +164,8 @@ class Loading(RowReader, CardTable):
         """The stored state, read without a policy, checked against the chain's head as
         :meth:`load` checks it (what ``case show`` shows is what was decided)."""
         with self._transaction(write=False) as cursor:
-            cursor.execute(
-                self._sql("SELECT version, snapshot, head_hash FROM cases WHERE case_id = ?"),
-                (case_id,),
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise CaseNotFound(case_id)
-            version = stored_number(case_id, row[0])
-            snapshot = self._snapshot(case_id, row[1], version)
-            head, beyond = self._head_and_next(cursor, case_id, version)
-            self._check_tail(cursor, case_id, version, head, beyond=beyond)
-        self._check_snapshot(None, case_id, snapshot, head, str(row[2]))
+            _, snapshot, head, head_hash = self._read_head(cursor, case_id)
+        self._check_snapshot(None, case_id, snapshot, head, head_hash)
         return snapshot.state
 
     def info(self, case_id: str) -> CaseInfo:
