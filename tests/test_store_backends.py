@@ -36,7 +36,7 @@ from regiekaart.analysis.search import try_command
 from regiekaart.errors import CaseExists, CaseNotFound
 from regiekaart.runtime.snapshot import Snapshot
 from regiekaart.store import SCHEMA_VERSION, CaseStore, open_store
-from regiekaart.store._sql import snapshot_row
+from regiekaart.store._commit import snapshot_row
 from regiekaart.store.audit import GENESIS, chain_hash
 from regiekaart.store.migrations import MIGRATIONS
 from store_support import BACKENDS, UNIVERSEEL, Backend, backend, new_case, policy, quiet_logs

@@ -5,6 +5,10 @@ version; a command's events and the new snapshot are written in one transaction,
 a writer that loaded an older version gets a
 :class:`~regiekaart.errors.ConcurrencyConflict` instead of overwriting what another
 committed. :func:`open_store` takes ``sqlite:///path`` or ``postgresql://...``.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from regiekaart.store.audit import ChainReport, StoredEvent

@@ -18,7 +18,7 @@ from typing import Any
 from regiekaart.errors import InvalidTime, UnstorableValue
 from regiekaart.ids import check_id, check_time
 from regiekaart.runtime.case import Case
-from regiekaart.store._sql import Cursor
+from regiekaart.store._backend import Cursor
 
 NUL_REFUSED = (
     "a text holds a NUL character, which PostgreSQL cannot store; it is refused on every backend"

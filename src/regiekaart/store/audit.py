@@ -16,6 +16,10 @@ because that is where an auditor starts reading.
 The chain proves the rows were not changed *without rewriting every later hash*; a
 writer with full database access can rewrite the whole chain, so a host that needs more
 records the head hashes elsewhere (``regiekaart audit verify --json`` prints them).
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -33,6 +37,17 @@ from cattrs.v import format_exception
 from regiekaart.errors import AuditChainBroken, CorruptRecord
 from regiekaart.runtime.records import CaseState, Event, structure_event, unstructure
 from regiekaart.runtime.snapshot import canonical_json, state_digest
+
+__all__ = [
+    "GENESIS",
+    "ChainReport",
+    "Links",
+    "StoredEvent",
+    "chain_hash",
+    "describe",
+    "link",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of a case's first event."""

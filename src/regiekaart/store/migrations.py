@@ -9,11 +9,23 @@ damage an audit trail we cannot read.
 
 Each migration is written out per dialect: the two backends share their tables and
 meaning, not their SQL types.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
 
 from attrs import frozen
+
+__all__ = [
+    "LATEST",
+    "MIGRATIONS",
+    "SCHEMA_VERSION_TABLE",
+    "Migration",
+    "pending",
+]
 
 
 @frozen

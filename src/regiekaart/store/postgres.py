@@ -15,6 +15,10 @@ The session runs in UTC, so a time reads back as the instant that was written, i
 same zone SQLite gives it. A database error is reported by its class and SQLSTATE,
 not by its text: PostgreSQL's messages and details quote the offending row, and a
 :class:`~regiekaart.errors.StoreError` must be safe to log.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._backend import Cursor
 from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
@@ -35,11 +40,16 @@ from regiekaart.store._boundary import (
     time_in,
     time_out,
 )
-from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.store._sql import SQLStore
 from regiekaart.store.url import check_postgres_url, redact
 
 if TYPE_CHECKING:
     import psycopg
+
+__all__ = [
+    "PostgresStore",
+    "describe",
+]
 
 _log = structlog.get_logger("regiekaart.store")
 

@@ -7,6 +7,10 @@ batch of commands in memory and commits them as one transaction
 (:meth:`CaseStore.commit` with the version it loaded). Writers never lock a case while
 a person thinks: the version check at commit time (optimistic concurrency) turns a
 lost update into a :class:`~regiekaart.errors.ConcurrencyConflict`.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import Command
 from regiekaart.runtime.records import CaseState, Event
 from regiekaart.store.audit import ChainReport, StoredEvent
+
+__all__ = [
+    "CaseInfo",
+    "CaseStore",
+]
 
 
 @frozen

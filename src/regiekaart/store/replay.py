@@ -9,6 +9,10 @@ hand-overs, configuration, obligations), every state digest the chain names, and
 snapshot the case is loaded from. What replay still cannot see is a forged history that
 the card itself allows, all hashed anew: :doc:`store` says how a host anchors head
 hashes outside the database for that.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ from regiekaart.runtime.commands import OpenCase
 from regiekaart.runtime.records import Event
 from regiekaart.runtime.snapshot import Snapshot, differences, state_digest
 from regiekaart.store.audit import ChainReport, StoredEvent
+
+__all__ = [
+    "Cards",
+    "replay_report",
+]
 
 
 class _CardProblem(ValueError):

@@ -11,6 +11,10 @@ The file holds personal data (member ids, reasons), so a new one is created read
 by its owner only (mode 0600), and so are its ``-wal`` and ``-shm`` files. A file
 that already exists keeps the mode its host gave it: a host that shares it with a
 group on purpose is not overruled. Times are stored as ISO 8601 text in UTC.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from urllib.parse import quote
 import structlog
 
 from regiekaart.errors import StoreError, UnstorableValue
+from regiekaart.store._backend import Cursor
 from regiekaart.store._boundary import (
     SURROGATE_REFUSED,
     CheckedCursor,
@@ -37,8 +42,14 @@ from regiekaart.store._boundary import (
     time_in,
     time_out,
 )
-from regiekaart.store._sql import Cursor, SQLStore
+from regiekaart.store._sql import SQLStore
 from regiekaart.terminal import printable
+
+__all__ = [
+    "MEMORY",
+    "PRIVATE_MODE",
+    "SQLiteStore",
+]
 
 _log = structlog.get_logger("regiekaart.store")
 

@@ -13,6 +13,10 @@ every form a person might type: a URL's ``user:password@``, query options such a
 URL with a mistyped or unknown scheme, or none. Where a text might not be redacted right
 (not a store URL at all, an unknown scheme, a PostgreSQL URL libpq would misread), it is
 not shown at all: the message says what to change instead.
+
+May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
+``regiekaart.policy`` and the foundation; never ``verify``, ``simulate``, ``render``,
+``testing`` or ``cli``, which stand above the store.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ from collections.abc import Iterable
 
 from regiekaart.errors import StoreError
 from regiekaart.store.protocol import CaseStore
+
+__all__ = [
+    "HIDDEN",
+    "NOT_A_STORE_URL",
+    "check_postgres_url",
+    "open_store",
+    "redact",
+]
 
 HIDDEN = "***"
 
