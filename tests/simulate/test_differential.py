@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -178,6 +179,7 @@ def test_kernel_and_reference_engine_agree(data: dict[str, Any], offset: int) ->
     assert_same(model, run, reference)
 
 
+@pytest.mark.slow
 def test_the_shipped_scenario_agrees_on_a_thousand_households(
     shipped: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -70,6 +70,7 @@ def test_client_casusregie_in_fase3_is_refused_with_a_replayable_counterexample(
 # -- afschalen from fase 4 without the fase-3 plan ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_afschalen_without_plan_fails_exit_requires(west_brabant_card: Policy) -> None:
     changed = explore(change("afschalen-zonder-plan"), max_states=150)
     assert changed.status("geen-afschalen-fase1-geen-opschalen-fase4") == "violated"
@@ -110,6 +111,7 @@ def test_removing_afschalen_3_2_leaves_dead_ends(west_brabant_card: Policy) -> N
     assert unchanged.status("geen-doodlopende-situatie") == "holds"
 
 
+@pytest.mark.slow
 def test_removing_afschalen_3_2_diff(west_brabant_card: Policy) -> None:
     result = diff_policies(
         west_brabant_card, change("zonder-afschalen-3-2"), scope=NARROW, max_states=400

@@ -4,8 +4,9 @@ A host imports :func:`policy_state_machine` into its pytest suite and gets a hyp
 stateful test that drives real cases on its card and checks the card's obligations
 after every step.
 
-May import: everything below ``regiekaart.store`` in the layer order (``scenario``,
-``analysis``, ``runtime``, ``policy``, the foundation).
+May import: ``regiekaart.store``, ``scenario``, ``analysis``, ``runtime``, ``policy`` and
+the foundation; never ``render`` (its neighbour in the layer order), ``verify``,
+``simulate`` or ``cli``.
 """
 
 from regiekaart.testing.machine import (
