@@ -137,8 +137,12 @@ def _declared_all(tree: ast.Module) -> list[str] | None:
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:
+    """What the module binds at its top, including names imported for type checkers
+    only (a package that loads its modules on first use names them there)."""
     names: set[str] = set()
-    for node in tree.body:
+    body = [*tree.body]
+    body += [n for node in tree.body if isinstance(node, ast.If) for n in node.body]
+    for node in body:
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign):

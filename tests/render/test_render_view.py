@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +170,18 @@ def test_colours_read_on_their_fill() -> None:
     assert colour("#123456").fill == "#123456"
     assert colour("paars-met-stippen").fill == PALETTE["grijs"]
     assert colour("rood").tint != colour("rood").fill
+
+
+def test_the_render_package_offers_every_name_and_loads_its_renderers_on_first_use() -> None:
+    """``regiekaart.render`` names its renderers without importing them: the terminal
+    table of ``show`` does not load the HTML templates, and each name still resolves."""
+    code = (
+        "import sys, regiekaart.render as r, regiekaart.render.cardview\n"
+        "assert 'jinja2' not in sys.modules and 'regiekaart.render.html' not in sys.modules\n"
+        "assert all(getattr(r, n) is not None for n in r.__all__)\n"
+        "assert 'regiekaart.render.html' in sys.modules\n"
+        "try:\n    r.nothing_of_that_name\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    expected = "module 'regiekaart.render' has no attribute 'nothing_of_that_name'"
+    assert out.stdout.strip() == expected
