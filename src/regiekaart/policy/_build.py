@@ -136,13 +136,25 @@ def build(
     located: Located,
     chain: tuple[str, ...],
     overrides: tuple[str, ...],
+    *,
+    written: dict[str, Any] | None = None,
 ) -> Policy:
+    """The policy ``document`` (merged, validated, in the current format) describes.
+
+    ``written`` is the card as its files spell it, when an older format was rewritten
+    for ``document``; the digest and :attr:`Policy.document` are of what was written.
+    """
     measures = document.get("measures") or {}
     dominance = document.get("dominance") or {}
     # In the order written, not sorted: the order of rules, cells and obligations is
     # part of what a card means (the first rule that fits is tried first), so two cards
     # that differ only in order must not share a digest.
-    canonical = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        document if written is None else written,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
     return Policy(
         id=document["id"],
         title=document["title"],

@@ -13,6 +13,7 @@ from typing import Any
 
 from regiekaart.errors import PolicyError
 from regiekaart.limits import Limits
+from regiekaart.policy._formats import check_spelling
 from regiekaart.policy.roots import SearchPath, find_card
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, load_yaml
 
@@ -30,6 +31,7 @@ def resolve(
         cycle = " → ".join(str(p) for p in (*seen, resolved))
         raise PolicyError(f"cycle in extends: {cycle}", file=str(path), path="extends")
     data, located = load_yaml(path, kind="card", limits=limits)
+    check_spelling(data, located, str(path))
     parent_ref = data.get("extends")
     if parent_ref is None:
         return without_nulls(data), located, (), ()

@@ -27,6 +27,7 @@ from regiekaart.limits import resolve as resolve_limits
 from regiekaart.policy import semantics
 from regiekaart.policy._build import build
 from regiekaart.policy._extends import resolve
+from regiekaart.policy._formats import upgrade
 from regiekaart.policy.model import Policy
 from regiekaart.policy.roots import SearchPath
 from regiekaart.policy.sourcemap import KeyPath, Located, schema_errors
@@ -58,7 +59,7 @@ def load_policy(
     name = str(path)
     try:
         document, located, chain, overrides = resolve(Path(path), (), bounds, search_path)
-        return _checked(document, located, chain, overrides)
+        return _checked(document, located, chain, overrides, name)
     except RecursionError:
         raise exceeded(
             "nested too deeply to check", "max_depth", bounds.max_depth, file=name
@@ -81,7 +82,7 @@ def load_policy_document(document: Mapping[str, Any], *, name: str) -> Policy:
         )
     try:
         data = json.loads(json.dumps(dict(document), ensure_ascii=False, default=str))
-        return _checked(data, {}, (), ())
+        return _checked(data, {}, (), (), name)
     except PolicyError as error:
         for problem in (*getattr(error, "errors", ()), error):
             problem.file = problem.file or name
@@ -93,10 +94,15 @@ def load_policy_document(document: Mapping[str, Any], *, name: str) -> Policy:
 
 
 def _checked(
-    document: dict[str, Any], located: Located, chain: tuple[str, ...], overrides: tuple[str, ...]
+    written: dict[str, Any],
+    located: Located,
+    chain: tuple[str, ...],
+    overrides: tuple[str, ...],
+    name: str,
 ) -> Policy:
+    document, located = upgrade(written, located, name)
     _validate_schema(document, located)
-    policy = build(document, located, chain, overrides)
+    policy = build(document, located, chain, overrides, written=written)
     problems = semantics.check(policy, document, located)
     if problems:
         raise PolicyErrors(problems)

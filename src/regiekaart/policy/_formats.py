@@ -1,0 +1,111 @@
+"""The versions of the card format, and the upgrade of older spellings to the current ones.
+
+A card says which version of the format it is written in (``regiekaart: 1``). The engine
+reads every version it knows: the merged document is rewritten in the current version
+before the schema sees it, so the schema, the model and everything above describe one
+format only. A rewrite changes spellings, never meaning: a version-1 card and its
+rewritten form give the same policy.
+
+Two rules keep that honest:
+
+- A card that says it is written in the current version may not use an older spelling
+  (each file of an ``extends:`` chain is checked against its own version): a version
+  number is a promise about every key of its file.
+- The digest is taken of the card as written, not of its rewrite, and the rewrite finds
+  older spellings wherever they are: so a card a store kept in an older format — or a
+  merged card whose parent is older than its child — is read back as the card it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from regiekaart.errors import PolicyError, PolicyErrors
+from regiekaart.policy.sourcemap import KeyPath, Located, dotted
+
+CURRENT = 2
+"""The version of the format the schema describes and ``regiekaart schema`` prints."""
+
+READABLE = (1, 2)
+"""Every version the engine reads."""
+
+
+@attrs.frozen
+class Respelling:
+    """One thing an older version spells differently, and how to write it now."""
+
+    until: int
+    """The last version that spells it so."""
+    find: Callable[[dict[str, Any]], Iterator[tuple[KeyPath, str]]]
+    """Where a document uses the old spelling, each with how to write it now."""
+    rewrite: Callable[[dict[str, Any], Located], None]
+    """Rewrites every use in place; moves the lines of what it moves along in the located
+    map, so an error still points at the line the value was written on."""
+
+
+RESPELLINGS: tuple[Respelling, ...] = ()
+"""Every spelling of an older version, oldest first."""
+
+
+def version_of(document: dict[str, Any], located: Located, name: str) -> int:
+    """The format version a document declares, or a located error naming the ones read."""
+    declared = document.get("regiekaart")
+    if isinstance(declared, bool) or declared not in READABLE:
+        known = ", ".join(str(v) for v in READABLE)
+        file, line = located.get(("regiekaart",), (name, 0))
+        raise PolicyError(
+            f"unknown format version {declared!r} (this engine reads regiekaart: {known})",
+            file=file or name,
+            line=line or None,
+            path="regiekaart",
+        )
+    return int(declared)
+
+
+def check_spelling(document: dict[str, Any], located: Located, name: str) -> None:
+    """Refuse, with file and line, an older spelling in a file that declares a newer
+    version; any readable version is fine otherwise."""
+    version = version_of(document, located, name)
+    problems = []
+    for respelling in RESPELLINGS:
+        if respelling.until >= version:
+            continue
+        for path, now in respelling.find(document):
+            file, line = located.get(path, (name, 0))
+            problems.append(
+                PolicyError(
+                    f"written as in version {respelling.until} of the format, but the card "
+                    f"says regiekaart: {version}; {now}",
+                    file=file or name,
+                    line=line or None,
+                    path=dotted(path),
+                )
+            )
+    if problems:
+        raise problems[0] if len(problems) == 1 else PolicyErrors(problems)
+
+
+def upgrade(
+    document: dict[str, Any], located: Located, name: str
+) -> tuple[dict[str, Any], Located]:
+    """``document`` (a merged card) rewritten in the current version, with its lines.
+
+    The input is left as it is: it is the card as written, which the digest is taken of.
+    """
+    version_of(document, located, name)
+    current, lines = copy.deepcopy(document), dict(located)
+    for respelling in RESPELLINGS:
+        respelling.rewrite(current, lines)
+    current["regiekaart"] = CURRENT
+    return current, lines
+
+
+def moved(located: Located, old: KeyPath, new: KeyPath) -> None:
+    """Let every line recorded under ``old`` (and below it) be found under ``new``."""
+    for path, where in list(located.items()):
+        if path[: len(old)] == old:
+            located[(*new, *path[len(old) :])] = where
