@@ -13,6 +13,7 @@ from typing import Any
 from regiekaart.errors import PolicyError
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest_line
 from regiekaart.runtime.commands import structure_command
+from regiekaart.scenario._expect import HolderClaim
 from regiekaart.scenario.model import STEP_COMMANDS, Expectation, Step
 
 _LIST_FIELDS = ("together", "criteria")
@@ -93,13 +94,29 @@ def read_when(
 def _expectation(raw: Mapping[str, Any]) -> Expectation:
     configuration = raw.get("configuration")
     duties = raw.get("open_obligations")
+    roles = raw.get("roles") or {}
+    measures = raw.get("measures")
     return Expectation(
         phase=raw.get("phase"),
         configuration=(configuration,)
         if isinstance(configuration, str)
         else _maybe_tuple(configuration),
         exact=isinstance(configuration, list),
-        roles={role: _parties(holders) for role, holders in (raw.get("roles") or {}).items()},
+        roles={
+            role: _parties(holders)
+            for role, holders in roles.items()
+            if not isinstance(holders, Mapping)
+        },
+        claims={
+            role: HolderClaim.read(claim)
+            for role, claim in roles.items()
+            if isinstance(claim, Mapping)
+        },
+        facts={str(fact): bool(value) for fact, value in (raw.get("facts") or {}).items()},
+        measures=None if measures is None else frozenset(_parties(measures)),
+        dominance=(raw["dominance"],) if "dominance" in raw else None,
+        recorded=tuple(sorted(_parties(raw.get("recorded")))),
+        not_recorded=tuple(sorted(_parties(raw.get("not_recorded")))),
         refused=raw.get("refused"),
         rule=raw.get("rule"),
         open_obligations=None if duties is None else _holder_sets(duties),

@@ -28,7 +28,8 @@ from regiekaart.runtime.commands import (
     Member,
     unstructure_command,
 )
-from regiekaart.runtime.records import Event, OpenObligation
+from regiekaart.runtime.records import Event, Facts, OpenObligation
+from regiekaart.scenario._expect import HolderClaim, fact_failures, log_failures
 
 __all__ = [
     "STEP_COMMANDS",
@@ -65,6 +66,17 @@ class Expectation:
     rule: str | None = None
     open_obligations: Mapping[str, frozenset[str]] | None = None
     informed: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    claims: Mapping[str, HolderClaim] = attrs.field(factory=dict)
+    """Roles whose holders are claimed short of a list (one of, includes, excludes, empty)."""
+    facts: Mapping[str, bool] = attrs.field(factory=dict)
+    measures: frozenset[str] | None = None
+    """Exactly the measures in force (by measure id), when stated."""
+    dominance: tuple[str | None] | None = None
+    """The dominance (``(None,)``: none), when stated."""
+    recorded: tuple[str, ...] = ()
+    """Event kinds the log holds by now."""
+    not_recorded: tuple[str, ...] = ()
+    """Event kinds the log may not hold from this step on (checked by the play)."""
 
     def failures(self, result: StepResult) -> tuple[str, ...]:
         """What differed between this expectation and the step's result, in words."""
@@ -88,6 +100,10 @@ class Expectation:
                     f"got {_duties(actual_duties)}"
                 )
         out.extend(self._informed(result))
+        for role, claim in self.claims.items():
+            out.extend(claim.failures(role, result.roles.get(role, ())))
+        out.extend(fact_failures(result.facts, self.facts, self.measures, self.dominance))
+        out.extend(log_failures(result.recorded, self.recorded))
         return tuple(out)
 
     def _outcome(self, result: StepResult) -> Iterator[str]:
@@ -186,6 +202,9 @@ class StepResult:
     open_obligations: tuple[OpenObligation, ...]
     failures: tuple[str, ...] = ()
     line: int | None = None
+    facts: Facts = attrs.field(factory=Facts)
+    recorded: tuple[str, ...] = ()
+    """The kind of every event of the log so far, the opening included."""
 
     @property
     def accepted(self) -> bool:

@@ -54,6 +54,7 @@ def play(scenario: Scenario, policy: Policy | str | Path | None = None) -> Scena
         raise scenario.error(where, f"the case cannot be opened: {refused}") from None
     opening = _result(case, 0, case.events[0].command, case.events[0], None, None)
     results = []
+    banned: dict[str, int] = {}
     for step in scenario.steps:
         if step.at is not None:
             clock.set(step.at)
@@ -64,7 +65,9 @@ def play(scenario: Scenario, policy: Policy | str | Path | None = None) -> Scena
         except CommandRefused as error:
             refusal = error
         result = _result(case, step.index, step.command, event, refusal, step.line)
-        results.append(attrs.evolve(result, failures=step.expect.failures(result)))
+        banned.update({kind: step.index for kind in step.expect.not_recorded if kind not in banned})
+        failures = (*step.expect.failures(result), *_banned(banned, event))
+        results.append(attrs.evolve(result, failures=failures))
     return ScenarioResult(scenario=scenario, policy=resolved, opening=opening, steps=tuple(results))
 
 
@@ -86,4 +89,14 @@ def _result(
         roles=dict(case.roles),
         open_obligations=case.open_obligations,
         line=line,
+        facts=case.facts,
+        recorded=tuple(e.command.type for e in case.events),
     )
+
+
+def _banned(banned: dict[str, int], event: Event | None) -> tuple[str, ...]:
+    """The step's event, when a step up to this one said its kind may not be recorded."""
+    if event is None or event.command.type not in banned:
+        return ()
+    kind = event.command.type
+    return (f"not_recorded: a {kind} was recorded, which step {banned[kind]} ruled out",)

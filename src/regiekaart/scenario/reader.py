@@ -43,6 +43,7 @@ from regiekaart.policy.sourcemap import (
     schema_errors,
 )
 from regiekaart.runtime.commands import Member
+from regiekaart.scenario._expect import check_claims
 from regiekaart.scenario._steps import read_step, read_when
 from regiekaart.scenario.model import STEP_COMMANDS, STEP_KEYS, Expectation, Scenario, Step
 
@@ -300,6 +301,18 @@ def _check_expectation(
                 )
             )
     _check_expected_parties(policy, scenario, base, expect, problems, party)
+    problems.extend(
+        check_claims(
+            policy,
+            base,
+            expect.claims,
+            expect.facts,
+            expect.measures,
+            expect.dominance,
+            scenario.error,
+            party,
+        )
+    )
 
 
 def _check_expected_parties(
