@@ -41,6 +41,7 @@ demo: $(STAMP)
 	$(BIN)/regiekaart validate machines/*.yaml
 	$(BIN)/regiekaart show machines/west-brabant.yaml
 	$(BIN)/regiekaart run examples/scenarios/*.yaml
+	$(BIN)/regiekaart run examples/scenarios/west-brabant/*.yaml
 	$(BIN)/regiekaart simulate examples/simulations/west-brabant.yaml --out out/simulation --report out/simulation/report.html
 	@echo "simulation report: $(CURDIR)/out/simulation/report.html"
 

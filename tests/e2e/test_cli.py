@@ -359,3 +359,25 @@ def test_the_console_script_reports_bad_input_without_a_traceback(tmp_path: Path
         done.stderr
     )
     assert "Traceback" not in done.stderr
+
+
+WEST_BRABANT_STORIES = sorted((ROOT / "examples" / "scenarios" / "west-brabant").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", WEST_BRABANT_STORIES, ids=lambda p: p.stem)
+def test_west_brabants_own_stories_pass_on_its_card(scenario: Path) -> None:
+    """The stories under examples/scenarios/west-brabant/ name West-Brabant's card, with
+    the Zorg- en Veiligheidshuis of the werkgebied where the universal card has one
+    Veiligheidshuis, and hold on it."""
+    assert "machines/west-brabant.yaml" in scenario.read_text("utf-8")
+    code, out, err = invoke("run", scenario, "--json")
+    assert code == 0, err + out
+    (story,) = json.loads(out)["scenarios"]
+    assert (story["policy"]["id"], story["passed"]) == ("west-brabant", True)
+
+
+def test_there_are_west_brabant_stories_for_both_werkgebieden() -> None:
+    text = "".join(p.read_text("utf-8") for p in WEST_BRABANT_STORIES)
+    assert len(WEST_BRABANT_STORIES) >= 3
+    assert "zvh-baronie" in text
+    assert "zvh-markiezaten" in text
