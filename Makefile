@@ -3,7 +3,8 @@
 #   make demo    set up .venv and run the main job (validate the cards, show one, play the scenarios,
 #                simulate West-Brabant and write the report)
 #   make docs    regenerate the rendered West-Brabant card under docs/
-#   make test    set up .venv and run the whole test suite, with branch coverage
+#   make test    set up .venv and run the fast test suite (all but the tests marked slow), with branch coverage
+#   make test-slow  the slow tests (load, crash, full explorations), each named; coverage added to make test's
 #   make lint    ruff on the code, mypy --strict on src/, the layer rule (import-linter)
 #   make bench   the benchmarks: runtime, simulation, store, verification (not part of the tests)
 #   make system  install the Debian packages the tests need (as root, only what is missing)
@@ -23,7 +24,7 @@ PYTEST_ARGS ?=
 DEMO_PACKAGES := graphviz
 TEST_PACKAGES := graphviz postgresql chromium chromium-driver
 
-.PHONY: help demo docs test lint bench system clean
+.PHONY: help demo docs test test-slow lint bench system clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -51,8 +52,14 @@ docs: $(STAMP)
 
 test: $(STAMP) system
 	@$(BIN)/coverage erase
-	scripts/with-postgres $(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/coverage run -m pytest -m "not slow" --durations=10 $(PYTEST_ARGS)
+	@$(BIN)/coverage combine -q
 	$(BIN)/coverage report
+
+test-slow: $(STAMP) system
+	scripts/with-postgres $(BIN)/coverage run -m pytest -m slow -v --durations=0 $(PYTEST_ARGS)
+	@$(BIN)/coverage combine -q --append
+	$(BIN)/coverage report --fail-under=0
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
