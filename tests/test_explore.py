@@ -95,7 +95,11 @@ def test_the_enumeration_includes_commands_that_must_be_refused(universeel: Poli
         for c in enumerate_commands(universeel, case.state)
         if isinstance(c, Escalate) and c.to == "fase2"
     ]
-    outsiders = [c for c in tried if not authorized(rule.deciders, c.actor, c.together, case.roles)]
+    outsiders = [
+        c
+        for c in tried
+        if not authorized(rule.deciders, c.actor, c.together, case.roles, universeel)
+    ]
     assert outsiders, "an unauthorised variant is enumerated"
     assert any(c.criteria == () for c in tried), "a variant without criteria is enumerated"
     for command in outsiders:
@@ -113,7 +117,8 @@ def test_without_refusals_every_transition_command_comes_from_a_decider(universe
                 if r.target_state == command.to and r.source_state in case.configuration
             ]
             assert any(
-                authorized(r.deciders, command.actor, command.together, case.roles) for r in rules
+                authorized(r.deciders, command.actor, command.together, case.roles, universeel)
+                for r in rules
             ), command
 
 

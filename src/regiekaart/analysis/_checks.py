@@ -138,7 +138,7 @@ def _deciders_respected(policy: Policy, p: Params, case: CaseView) -> str | None
         if rule is None:
             continue
         command = event.command
-        if not authority.authorized(rule.deciders, command.actor, command.together, before):
+        if not authority.authorized(rule.deciders, command.actor, command.together, before, policy):
             return f"event {event.seq} ({rule.id}) was made by {', '.join(command.parties)}"
     return None
 

@@ -84,7 +84,7 @@ def transition_commands(
     policy: Policy, rule: TransitionRule, state: CaseState, scope: Scope = Scope()
 ) -> Iterator[Command]:
     """Commands that try ``rule``: authorised with each option, and (if asked) refused ones."""
-    authorised = authorised_parties(rule.deciders, state.roles)
+    authorised = authorised_parties(rule.deciders, state.roles, policy)
     criteria_sets = _criteria_sets(rule, scope)
     dominances = _dominances(policy, rule, scope)
     only = None if scope.holders == "all" else deciding_roles(policy)
@@ -199,7 +199,7 @@ def _add_decisions(
     for decision in policy.decisions.values():
         if not active & set(decision.in_states):
             continue
-        for actor, together in authorised_parties(decision.by, state.roles)[:1]:
+        for actor, together in authorised_parties(decision.by, state.roles, policy)[:1]:
             out.append(RecordDecision(actor=actor, together=together, decision=decision.id))
         if scope.refusals:
             out.append(
@@ -241,7 +241,7 @@ def _appointments(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Co
         if cell is None or not cell.appoint or not cell.eligible:
             continue
         classes = _classes(policy)
-        for actor, together in authorised_parties(cell.appoint, state.roles)[:1]:
+        for actor, together in authorised_parties(cell.appoint, state.roles, policy)[:1]:
             for party in sorted(cell.eligible_set):
                 if (party,) != state.roles.get(role) and classes[party] == party:
                     yield Appoint(

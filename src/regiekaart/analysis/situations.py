@@ -17,7 +17,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from regiekaart.policy.model import Policy
-from regiekaart.runtime.authority import slot_parties
+from regiekaart.runtime.authority import resolve, slot_parties
 from regiekaart.runtime.commands import Member
 from regiekaart.runtime.records import CaseState
 
@@ -127,8 +127,12 @@ def party_classes(policy: Policy) -> dict[str, str]:
     }
 
 
-def _slot_places(prefix: str, groups: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, list[str]]]:
-    for gi, group in enumerate(groups):
+def _slot_places(
+    policy: Policy, prefix: str, groups: Iterable[tuple[str, ...]]
+) -> Iterator[tuple[str, list[str]]]:
+    """Each decider slot as a place, its party groups resolved: the members of a group
+    stand where the group is written."""
+    for gi, group in enumerate(resolve(tuple(groups), policy)):
         for si, slot in enumerate(group):
             yield f"{prefix}.{gi}.{si}", [slot]
 
@@ -139,9 +143,9 @@ def _places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
         for role, cell in state.roles.items():
             yield f"{sid}.{role}.holders", cell.holders
             yield f"{sid}.{role}.eligible", cell.eligible
-            yield from _slot_places(f"{sid}.{role}.appoint", cell.appoint)
+            yield from _slot_places(policy, f"{sid}.{role}.appoint", cell.appoint)
     for rule in policy.transitions.values():
-        yield from _slot_places(f"{rule.id}.deciders", rule.deciders)
+        yield from _slot_places(policy, f"{rule.id}.deciders", rule.deciders)
         for role, holders in rule.assign.items():
             yield f"{rule.id}.assign.{role}", holders
     yield from _rule_places(policy)
@@ -173,7 +177,7 @@ def _record_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
         yield f"activity.{activity.id}.by", activity.by
         yield f"activity.{activity.id}.to", activity.to
     for decision in policy.decisions.values():
-        yield from _slot_places(f"decision.{decision.id}", decision.by)
+        yield from _slot_places(policy, f"decision.{decision.id}", decision.by)
         yield f"decision.{decision.id}.inform", decision.inform
 
 
@@ -227,11 +231,12 @@ def _fill(group: tuple[str, ...], roles: Any) -> tuple[str, tuple[str, ...]] | N
 
 
 def authorised_parties(
-    groups: Iterable[tuple[str, ...]], roles: Any
+    groups: Iterable[tuple[str, ...]], roles: Any, policy: Policy
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """One (actor, together) per decider alternative that can be filled now."""
+    """One (actor, together) per decider alternative that can be filled now; a party
+    group stands for its members (all of them, for ``all:GROUP``)."""
     out = []
-    for group in groups:
+    for group in resolve(tuple(groups), policy):
         filled = _fill(group, roles)
         if filled is not None and filled not in out:
             out.append(filled)
@@ -239,9 +244,10 @@ def authorised_parties(
 
 
 def outsider(policy: Policy, groups: Iterable[tuple[str, ...]], roles: Any) -> str:
-    """A party that fills no slot of any alternative: to try an unauthorised command."""
+    """A party that fills no slot of any alternative: to try an unauthorised command.
+    Every member of a party group the deciders name is inside."""
     inside: set[str] = set()
-    for group in groups:
+    for group in resolve(tuple(groups), policy):
         for slot in group:
             inside |= slot_parties(slot, roles)
     for party in policy.parties:

@@ -22,6 +22,7 @@ from regiekaart.policy.model import (
     Measure,
     Obligation,
     Party,
+    PartyGroup,
     Policy,
     Prohibition,
     RoleCell,
@@ -54,11 +55,46 @@ def _deciders(raw: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
-def _cell(role: str, raw: Mapping[str, Any]) -> RoleCell:
+GROUP = "group:"
+"""How a card names a party group where its members stand (``group:lokale-driehoek``)."""
+
+
+def _party_groups(document: Mapping[str, Any]) -> dict[str, PartyGroup]:
+    return {
+        gid: PartyGroup(
+            id=gid,
+            title=str(g["title"]),
+            members=_tuple(g.get("members")),
+            description=str(g.get("description", "")).strip(),
+            source=str(g.get("source", "")),
+        )
+        for gid, g in (document.get("groups") or {}).items()
+        if g is not None
+    }
+
+
+def _members(written: tuple[str, ...], groups: Mapping[str, PartyGroup]) -> tuple[str, ...]:
+    """A list of parties with each ``group:ID`` replaced by the group's members, once
+    each, in the order written. An unknown group stays as written, for the semantic
+    checks to name."""
+    out: list[str] = []
+    for item in written:
+        group = groups.get(item[len(GROUP) :]) if item.startswith(GROUP) else None
+        out.extend(group.members if group is not None else (item,))
+    return tuple(dict.fromkeys(out))
+
+
+def _written(lists: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """The lists that name a party group, as written: what renderings and errors show."""
+    return {key: ids for key, ids in lists.items() if any(i.startswith(GROUP) for i in ids)}
+
+
+def _cell(role: str, raw: Mapping[str, Any], groups: Mapping[str, PartyGroup]) -> RoleCell:
+    lists = {key: _tuple(raw.get(key)) for key in ("holders", "eligible")}
     return RoleCell(
         role=role,
-        holders=_tuple(raw.get("holders")),
-        eligible=_tuple(raw.get("eligible")),
+        holders=_members(lists["holders"], groups),
+        eligible=_members(lists["eligible"], groups),
         optional=bool(raw.get("optional", False)),
         keep=bool(raw.get("keep", True)),
         from_measures=bool(raw.get("from_measures", False)),
@@ -66,14 +102,18 @@ def _cell(role: str, raw: Mapping[str, Any]) -> RoleCell:
         appoint=_deciders(raw.get("appoint")),
         text=str(raw.get("text", "")),
         source=str(raw.get("source", "")),
+        written=_written(lists),
     )
 
 
-def _roles(raw: Mapping[str, Any] | None) -> dict[str, RoleCell]:
-    return {role: _cell(role, cell) for role, cell in (raw or {}).items() if cell is not None}
+def _roles(raw: Mapping[str, Any] | None, groups: Mapping[str, PartyGroup]) -> dict[str, RoleCell]:
+    return {
+        role: _cell(role, cell, groups) for role, cell in (raw or {}).items() if cell is not None
+    }
 
 
 def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
+    groups = _party_groups(document)
     states: dict[str, StateDef] = {}
     for phase_id, raw in (document.get("phases") or {}).items():
         sub = raw.get("substates") or {}
@@ -86,7 +126,7 @@ def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
             situation=str(raw.get("situation", "")).strip(),
             initial=bool(raw.get("initial", False)),
             parallel=bool(sub.get("parallel", False)),
-            roles=_roles(raw.get("roles")),
+            roles=_roles(raw.get("roles"), groups),
             children=children,
             source=str(raw.get("source", "")),
         )
@@ -98,7 +138,7 @@ def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
                 parent=phase_id,
                 initial=bool(child.get("initial", False)),
                 when_measures=when,
-                roles=_roles(child.get("roles")),
+                roles=_roles(child.get("roles"), groups),
                 source=str(child.get("source", "")),
             )
     for final_id, raw in (document.get("final") or {}).items():
@@ -109,8 +149,10 @@ def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
 
 
 def _transitions(document: Mapping[str, Any]) -> dict[str, TransitionRule]:
+    groups = _party_groups(document)
     rules: dict[str, TransitionRule] = {}
     for rule_id, raw in (document.get("transitions") or {}).items():
+        assign = {role: _tuple(h) for role, h in (raw.get("assign") or {}).items()}
         rules[rule_id] = TransitionRule(
             id=rule_id,
             kind=raw["kind"],
@@ -122,11 +164,12 @@ def _transitions(document: Mapping[str, Any]) -> dict[str, TransitionRule]:
             requires=_tuple(raw.get("requires")),
             needs_dominance=raw.get("dominance") == "required",
             direction=raw.get("direction"),
-            assign={role: _tuple(h) for role, h in (raw.get("assign") or {}).items()},
+            assign={role: _members(h, groups) for role, h in assign.items()},
             release=_tuple(raw.get("release")),
             title=str(raw.get("title", "")),
             description=str(raw.get("description", "")).strip(),
             source=str(raw.get("source", "")),
+            assign_written=_written(assign),
         )
     return rules
 
@@ -282,6 +325,7 @@ def build(
             )
             for aid, a in (document.get("agreements") or {}).items()
         },
+        party_groups=_party_groups(document),
         extends=chain,
         overrides=overrides,
         sources={dotted(p): f"{f}:{line}" for p, (f, line) in located.items() if p},

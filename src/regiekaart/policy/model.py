@@ -28,6 +28,7 @@ __all__ = [
     "Measure",
     "Obligation",
     "Party",
+    "PartyGroup",
     "PartyKind",
     "Policy",
     "Prohibition",
@@ -51,6 +52,24 @@ class Party:
     name: str
     kind: PartyKind
     description: str = ""
+
+
+@frozen
+class PartyGroup:
+    """A named collective of parties, such as the lokale driehoek.
+
+    A card names it once and uses it wherever its members would stand: as a decider
+    (``group:ID``, any one member; ``all:ID``, every member together) and as the holders
+    or eligible parties of a role cell or a transition's ``assign`` (``group:ID``, the
+    members). Naming the collective once keeps the rules that name it in step when its
+    membership changes, and lets refusals and renderings say the collective's name.
+    """
+
+    id: str
+    title: str
+    members: tuple[str, ...]
+    description: str = ""
+    source: str = ""
 
 
 @frozen
@@ -86,6 +105,10 @@ class RoleCell:
     appoint: tuple[tuple[str, ...], ...] = ()
     text: str = ""
     source: str = ""
+    written: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """``holders`` and ``eligible`` as the card writes them, where they name a party
+    group (``group:ID``); the fields above hold the members, which is what a case reads.
+    Kept for the words of renderings and for located errors."""
 
     @property
     def eligible_set(self) -> frozenset[str]:
@@ -140,7 +163,9 @@ class TransitionRule:
     """``None`` for a step within a state (change of level within a phase)."""
     deciders: tuple[tuple[str, ...], ...]
     """Alternatives; each is a group of slots that must all be filled by distinct parties.
-    A slot is a party id, ``role:ROLE`` (a current holder) or ``any:ID|ID|…``."""
+    A slot is a party id, ``role:ROLE`` (a current holder), ``group:GROUP`` (any member
+    of a party group), several of those joined by ``|`` (any one of them), or
+    ``all:GROUP`` (every member of the group, each filling a slot of its own)."""
     criteria: tuple[str, ...] = ()
     criteria_mode: Literal["any", "all", "none"] = "any"
     requires: tuple[str, ...] = ()
@@ -152,6 +177,9 @@ class TransitionRule:
     title: str = ""
     description: str = ""
     source: str = ""
+    assign_written: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """The ``assign`` lists as the card writes them, where they name a party group;
+    ``assign`` holds the members."""
 
 
 @frozen
@@ -290,6 +318,8 @@ class Policy:
     invariants: Mapping[str, InvariantDef] = attrs.field(factory=dict)
     prohibitions: Mapping[str, Prohibition] = attrs.field(factory=dict)
     agreements: Mapping[str, Agreement] = attrs.field(factory=dict)
+    party_groups: Mapping[str, PartyGroup] = attrs.field(factory=dict)
+    """The card's ``groups:``: named collectives of parties."""
     extends: tuple[str, ...] = ()
     """The chain of policies this one extends, nearest first."""
     overrides: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regiekaart.errors import PolicyError
-from regiekaart.policy import checks
+from regiekaart.policy import _groups, checks
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
 
@@ -39,6 +39,8 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     _check_rules(policy, problems)
     _check_invariants(policy, problems)
     _check_agreements(policy, problems)
+    for path, message in _groups.group_problems(policy):
+        problems.add(path, message)
     return problems.items
 
 
@@ -46,7 +48,10 @@ def _parties(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[s
     for index, party in enumerate(ids):
         if party not in policy.parties:
             known = ", ".join(sorted(policy.parties)) or "none declared"
-            problems.add((*path, index), f"unknown party {party!r} (known parties: {known})")
+            message = _groups.not_a_party(policy, party)
+            problems.add(
+                (*path, index), message or f"unknown party {party!r} (known parties: {known})"
+            )
 
 
 def _state_ids(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
@@ -63,21 +68,24 @@ def _slots(policy: Policy, problems: _Problems, path: KeyPath, groups: Any) -> N
                 if part.startswith("role:"):
                     if part[5:] not in policy.roles:
                         problems.add((*path, gi), f"unknown role {part[5:]!r} in decider {slot!r}")
-                elif part not in policy.parties:
-                    problems.add((*path, gi), f"unknown party {part!r} in decider {slot!r}")
+                elif (message := _groups.part_problem(policy, part, slot)) is not None:
+                    problems.add((*path, gi), message)
 
 
 def _check_cell(policy: Policy, problems: _Problems, path: KeyPath, cell: RoleCell) -> None:
     if cell.role not in policy.roles:
         problems.add(path, f"unknown role {cell.role!r} (known roles: {', '.join(policy.roles)})")
-    _parties(policy, problems, (*path, "holders"), cell.holders)
-    _parties(policy, problems, (*path, "eligible"), cell.eligible)
+    for key, ids in (("holders", cell.holders), ("eligible", cell.eligible)):
+        for where, message in _groups.holder_problems(
+            policy, (*path, key), cell.written.get(key, ids)
+        ):
+            problems.add(where, message)
     if cell.eligible:
         for index, holder in enumerate(cell.holders):
             if holder not in cell.eligible:
-                problems.add(
-                    (*path, "holders", index), f"default holder {holder!r} is not in eligible"
-                )
+                # A group's members have no index of their own in the list as written.
+                at = (*path, "holders") if "holders" in cell.written else (*path, "holders", index)
+                problems.add(at, f"default holder {holder!r} is not in eligible")
     derived = cell.from_measures or cell.from_dominance
     if not (cell.optional or cell.holders or derived):
         problems.add(
@@ -183,13 +191,20 @@ def _check_rule_refs(
                 (*path, "requires", index),
                 f"no decision sets {fact!r}, so this transition could never happen",
             )
-    for role, holders in rule.assign.items():
-        if role not in policy.roles:
-            problems.add((*path, "assign", role), f"unknown role {role!r}")
-        _parties(policy, problems, (*path, "assign", role), holders)
+    _check_assign(policy, problems, path, rule)
     for index, role in enumerate(rule.release):
         if role not in policy.roles:
             problems.add((*path, "release", index), f"unknown role {role!r}")
+
+
+def _check_assign(policy: Policy, problems: _Problems, path: KeyPath, rule: TransitionRule) -> None:
+    """The roles a step assigns exist, and so do the parties (or groups) it names."""
+    for role, holders in rule.assign.items():
+        if role not in policy.roles:
+            problems.add((*path, "assign", role), f"unknown role {role!r}")
+        written = rule.assign_written.get(role, holders)
+        for where, message in _groups.holder_problems(policy, (*path, "assign", role), written):
+            problems.add(where, message)
 
 
 def _check_direction(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
-from regiekaart.policy.model import Policy, StateDef
+from regiekaart.policy.model import PartyGroup, Policy, StateDef
 from regiekaart.policy.sourcemap import locate
 from regiekaart.render.model import Deciders, Footnote, PartyRef, SlotOption
 from regiekaart.render.palette import Colour, colour
+from regiekaart.runtime.authority import ALL, GROUP
 
 
 class Extractor:
@@ -38,8 +40,17 @@ class Extractor:
         return any(covers(o, path) for o in self.policy.overrides)
 
     def party(self, party_id: str) -> PartyRef:
+        """A party, or a party group as the card writes it (``group:ID``): the group's
+        title with its members, of kind ``group``."""
+        group = self.group(party_id[len(GROUP) :]) if party_id.startswith(GROUP) else None
+        if group is not None:
+            members = ", ".join(self.party_names(group.members))
+            return PartyRef(group.id, f"{group.title} ({members})", "group")
         party = self.policy.parties.get(party_id)
         return PartyRef(party_id, party.name if party else party_id, party.kind if party else "")
+
+    def group(self, group_id: str) -> PartyGroup | None:
+        return self.policy.party_groups.get(group_id)
 
     def parties(self, ids: Iterable[str]) -> tuple[PartyRef, ...]:
         return tuple(self.party(p) for p in ids)
@@ -52,6 +63,11 @@ class Extractor:
             if part.startswith("role:"):
                 role = self.policy.roles.get(part[5:])
                 return SlotOption("role", part[5:], role.title if role else part[5:])
+            group = self.group(part.partition(":")[2])
+            if group is not None and part.startswith((GROUP, ALL)):
+                members = self.party_names(group.members)
+                kind: Literal["group", "all"] = "group" if part.startswith(GROUP) else "all"
+                return SlotOption(kind, group.id, group.title, members)
             return SlotOption("party", part, self.party(part).name)
 
         return tuple(

@@ -32,7 +32,6 @@ from regiekaart.render.model import (
     RowCell,
     SlotOption,
     TransitionView,
-    deciders_words,
 )
 from regiekaart.render.view import card_view as neutral_view
 
@@ -194,11 +193,23 @@ def transitions_table(card: CardView) -> Table:
 def _deciders(step: TransitionView) -> str:
     """Who decides, in the words a refusal uses."""
 
-    def words(option: SlotOption) -> str:
-        return f"the holder of {option.name}" if option.kind == "role" else option.name
+    def words(option: SlotOption, alone: bool) -> str:
+        members = ", ".join(option.members)
+        if option.kind == "role":
+            return f"the holder of {option.name}"
+        if option.kind == "group":
+            return f"one of the {option.lowered} ({members})"
+        if option.kind == "all":
+            if alone:
+                return f"the {option.lowered} together ({members})"
+            return f"all of the {option.lowered} ({members})"
+        return option.name
 
-    said = deciders_words(
-        step.deciders, joint=" together with ", either=" or ", alternatives="; or ", words=words
+    said = "; or ".join(
+        " together with ".join(
+            " or ".join(words(o, len(group) == 1) for o in slot) for slot in group
+        )
+        for group in step.deciders
     )
     return said if step.deciders else "nobody"
 

@@ -63,18 +63,33 @@ class PartyRef:
 
 @frozen
 class SlotOption:
-    """One way to fill a decider slot: a named party, or whoever holds a role."""
+    """One way to fill a decider slot: a named party, whoever holds a role, any one
+    member of a party group (``group``), or all of a group's members (``all``)."""
 
-    kind: Literal["party", "role"]
+    kind: Literal["party", "role", "group", "all"]
     id: str
     name: str
+    members: tuple[str, ...] = ()
+    """For a party group: the names of its members, which the words list after it."""
 
     @property
     def words(self) -> str:
-        """The option as a phrase: the party's name, or the holder of the role."""
+        """The option as a phrase: the party's name, the holder of the role, or the
+        group with its members ("de lokale driehoek samen (Burgemeester, Politie, OM)")."""
         if self.kind == "role":
             return f"houder van {self.name[:1].lower()}{self.name[1:]}"
+        if self.kind == "group":
+            return f"een van de {self.lowered} ({', '.join(self.members)})"
+        if self.kind == "all":
+            return f"de {self.lowered} samen ({', '.join(self.members)})"
         return self.name
+
+    @property
+    def lowered(self) -> str:
+        """The name inside a sentence: its first letter lower case, unless it is an
+        abbreviation (``OM``)."""
+        name = self.name
+        return name if name[:2] == name[:2].upper() else name[:1].lower() + name[1:]
 
 
 Deciders = tuple[tuple[tuple[SlotOption, ...], ...], ...]

@@ -48,8 +48,8 @@ def _cell(ex: Extractor, state: StateDef, cell: RoleCell, label: str) -> Cell:
         state=state.id,
         role=cell.role,
         text=cell.text,
-        holders=ex.parties(cell.holders),
-        eligible=ex.parties(cell.eligible or cell.holders),
+        holders=ex.parties(cell.written.get("holders", cell.holders)),
+        eligible=ex.parties(_eligible_written(cell)),
         optional=cell.optional,
         from_measures=cell.from_measures,
         from_dominance=cell.from_dominance,
@@ -57,6 +57,14 @@ def _cell(ex: Extractor, state: StateDef, cell: RoleCell, label: str) -> Cell:
         footnote=ex.footnote(label, cell.source or state.source, path),
         overridden=ex.overridden(path),
     )
+
+
+def _eligible_written(cell: RoleCell) -> tuple[str, ...]:
+    """Who may hold the role, as the card writes it: the eligible list, else the holders
+    (a party group as ``group:ID``, which the view names with its members)."""
+    if cell.eligible:
+        return cell.written.get("eligible", cell.eligible)
+    return cell.written.get("holders", cell.holders)
 
 
 def _columns(ex: Extractor) -> tuple[Column, ...]:
@@ -180,7 +188,8 @@ def _step(ex: Extractor, compiled: CompiledPolicy, rule: TransitionRule) -> Tran
         requires_ids=rule.requires,
         needs_dominance=rule.needs_dominance,
         assign=tuple(
-            (ex.role_title(role), ex.party_names(holders)) for role, holders in rule.assign.items()
+            (ex.role_title(role), ex.party_names(rule.assign_written.get(role, holders)))
+            for role, holders in rule.assign.items()
         ),
         release=tuple(ex.role_title(r) for r in rule.release),
         footnote=ex.footnote(rule.title or rule.id, rule.source, path),

@@ -77,7 +77,9 @@ class Applying:
     def authorize(self, groups: Sequence[Sequence[str]], rule: str, source: str = "") -> None:
         """Refuse the command unless its parties are one of the deciding ``groups``."""
         command = self.command
-        if authority.authorized(groups, command.actor, command.together, self.state.roles):
+        if authority.authorized(
+            groups, command.actor, command.together, self.state.roles, self.policy
+        ):
             return
         who = authority.describe(groups, self.policy)
         raise self.refuse(

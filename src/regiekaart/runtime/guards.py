@@ -81,7 +81,9 @@ Guard = Callable[[TransitionRule, Work], CommandRefused | None]
 def deciders(rule: TransitionRule, work: Work) -> CommandRefused | None:
     """Only the party named as decider may make a transition (§2.3.1-§2.3.4)."""
     command = work.command
-    if authority.authorized(rule.deciders, command.actor, command.together, work.before.roles):
+    if authority.authorized(
+        rule.deciders, command.actor, command.together, work.before.roles, work.policy
+    ):
         return None
     who = authority.describe(rule.deciders, work.policy)
     acting = " with ".join(command.parties)

@@ -164,7 +164,7 @@ def _check_authority(
     if groups is None or (AUTHORITY, 0) in seen:
         return None
     command = event.command
-    if authority.authorized(groups, command.actor, command.together, before):
+    if authority.authorized(groups, command.actor, command.together, before, policy):
         return None
     seen.add((AUTHORITY, 0))
     title = rule.title if rule is not None else decision.title if decision is not None else ""

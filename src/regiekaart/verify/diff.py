@@ -50,7 +50,8 @@ class Change:
     """One difference on the card: what, where, before and after (as plain data)."""
 
     kind: str
-    """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``."""
+    """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``,
+    ``group`` (a party group's title or members)."""
     where: str
     what: str
     old: Any = None
@@ -109,6 +110,14 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
     out: list[Change] = []
     out.extend(
         _keyed("party", old.parties, new.parties, lambda p: {"name": p.name, "kind": p.kind})
+    )
+    out.extend(
+        _keyed(
+            "group",
+            old.party_groups,
+            new.party_groups,
+            lambda g: {"title": g.title, "members": list(g.members)},
+        )
     )
     for sid in _union(old.states, new.states):
         a, b = old.states.get(sid), new.states.get(sid)
