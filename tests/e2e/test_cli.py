@@ -359,3 +359,21 @@ def test_the_console_script_reports_bad_input_without_a_traceback(tmp_path: Path
         done.stderr
     )
     assert "Traceback" not in done.stderr
+
+
+def test_show_and_case_send_speak_of_the_regiegroep(tmp_path: Path) -> None:
+    """The regiegroep of docs/policy-format.md validates, and show gives "2–3 houders" and
+    the chair in the card's words."""
+    text = (ROOT / "docs" / "policy-format.md").read_text(encoding="utf-8")
+    for name in ("file: kaart.yaml", "card: regiegroep.yaml"):
+        found = re.search(r"```yaml\n(# " + re.escape(name) + r"\n.*?)```", text, re.S)
+        assert found
+        (tmp_path / name.split(": ")[1]).write_text(found.group(1), encoding="utf-8")
+    card = tmp_path / "regiegroep.yaml"
+    code, out, _ = invoke("validate", card)
+    assert code == 0, out
+    code, out, _ = invoke("show", card)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "2–3 houders" in flat
+    assert "voorzitter:" in flat
