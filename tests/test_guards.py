@@ -256,7 +256,7 @@ def test_a_role_limited_to_one_holder_refuses_two(universeel: Policy) -> None:
     )
     refusal = holders(rule, _work(limited, "opschalen-1-2", command, FASE1, FASE1_ROLES))
     assert isinstance(refusal, IneligibleHolder)
-    assert "at most 1 holders" in str(refusal)
+    assert "2 holders; the card allows at most 1 here" in str(refusal)
 
 
 def test_a_required_role_without_a_holder_is_refused(west_brabant: Policy) -> None:

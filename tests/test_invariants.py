@@ -117,7 +117,7 @@ def test_holders_include_catches_procesregie_in_fase4_without_pshi(test_policy: 
     """§2.3.4: ambtenaar OOV en coördinator PSHi hebben gezamenlijk procesregie."""
     case = open_case(test_policy("procesregie-fase4-alleen-oov"))
     calamity(case)
-    assert _failing(case) == {"procesregie-fase3-fase4": {"holders_include"}}
+    assert _failing(case) == {"procesregie-fase3-fase4": {"holders_include", "holders_between"}}
 
 
 def test_regions_active_catches_fase4_with_one_track(test_policy: Load) -> None:

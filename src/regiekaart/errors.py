@@ -18,11 +18,13 @@ __all__ = [
     "CaseClosed",
     "CaseExists",
     "CaseNotFound",
+    "ChairRequired",
     "CommandRefused",
     "ConcurrencyConflict",
     "CorruptRecord",
     "CriteriaNotMet",
     "HolderRequired",
+    "HoldersOutOfBounds",
     "IneligibleHolder",
     "InputRefused",
     "InvalidCommand",
@@ -181,6 +183,37 @@ class HolderRequired(IneligibleHolder):
     """The role needs a holder here, none was chosen and the policy has no default."""
 
 
+class HoldersOutOfBounds(IneligibleHolder):
+    """After the step a role would have fewer or more holders than the card allows in
+    the state it would be in ("two or three casusregisseurs in a regiegroep").
+
+    ``role`` names the role, ``count`` the holders it would have, ``least`` and ``most``
+    what the card allows (``most`` is ``None`` without an upper bound).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        role: str = "",
+        count: int = 0,
+        least: int = 1,
+        most: int | None = None,
+        **refusal: Any,
+    ) -> None:
+        self.role, self.count, self.least, self.most = role, count, least, most
+        super().__init__(message, **refusal)
+
+
+class ChairRequired(HolderRequired):
+    """After the step a group of holders would have no chair: the role the card names to
+    chair it (``chair``) would not be held while ``role`` has two or more holders."""
+
+    def __init__(self, message: str, *, role: str = "", chair: str = "", **refusal: Any) -> None:
+        self.role, self.chair = role, chair
+        super().__init__(message, **refusal)
+
+
 class InvalidTime(CommandRefused, ValueError):
     """A time an audit trail cannot use: without a time zone, outside the range both
     stores keep, or (from a case's clock) earlier than the case's last event. As a
@@ -281,9 +314,7 @@ class CorruptRecord(StoreError):
         self.case_id = case_id
         self.what = what
         self.detail = detail
-        super().__init__(
-            f"case {_case(case_id)}: {what} cannot be read: {printable(detail)}"
-        )
+        super().__init__(f"case {_case(case_id)}: {what} cannot be read: {printable(detail)}")
 
 
 class SchemaTooNew(StoreError):

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -381,3 +382,37 @@ def test_there_are_west_brabant_stories_for_both_werkgebieden() -> None:
     assert len(WEST_BRABANT_STORIES) >= 3
     assert "zvh-baronie" in text
     assert "zvh-markiezaten" in text
+
+
+def test_show_and_case_send_speak_of_the_regiegroep(tmp_path: Path) -> None:
+    """The regiegroep of docs/policy-format.md validates, and show gives "2–3 houders" and
+    the chair in the card's words."""
+    text = (ROOT / "docs" / "policy-format.md").read_text(encoding="utf-8")
+    for name in ("file: kaart.yaml", "card: regiegroep.yaml"):
+        found = re.search(r"```yaml\n(# " + re.escape(name) + r"\n.*?)```", text, re.S)
+        assert found
+        (tmp_path / name.split(": ")[1]).write_text(found.group(1), encoding="utf-8")
+    card = tmp_path / "regiegroep.yaml"
+    code, out, _ = invoke("validate", card)
+    assert code == 0, out
+    code, out, _ = invoke("show", card)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "2–3 houders" in flat
+    assert "voorzitter:" in flat
+
+
+def test_a_command_run_in_a_hosts_process_leaves_its_logging_as_it_was() -> None:
+    """The command sets up logging for itself (events dropped, or JSON on stderr with
+    --log) and puts the host's set-up back when it is done."""
+    import structlog
+
+    mine: list[Any] = [structlog.processors.KeyValueRenderer()]
+    structlog.configure(processors=mine)
+    try:
+        for args in (("validate", UNIVERSEEL), ("--log", "validate", UNIVERSEEL)):
+            code, _, _ = invoke(*args)
+            assert code == 0
+            assert structlog.get_config()["processors"] is mine
+    finally:
+        structlog.reset_defaults()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from regiekaart.policy.cardinality import breaches
 from regiekaart.policy.checks import Params
 from regiekaart.policy.model import Policy
 from regiekaart.runtime import authority
@@ -223,6 +224,47 @@ def _roles_declared(policy: Policy, p: Params, case: CaseView) -> str | None:
     for role in case.state.roles:
         if policy.role_cell(active, role) is None:
             return f"{role} is still held in {', '.join(sorted(active))}, which has no such role"
+    return None
+
+
+@_meaning("holders_between")
+def _holders_between(policy: Policy, p: Params, case: CaseView) -> str | None:
+    """In the given states the role has at least min and at most max holders."""
+    state = case.state
+    if not _active(p["in"], state.configuration):
+        return None
+    count = len(state.roles.get(p["role"], ()))
+    most = p.get("max")
+    if count < p["min"] or (most is not None and count > most):
+        allowed = f"{p['min']} to {most}" if most is not None else f"at least {p['min']}"
+        return (
+            f"{p['role']} has {count} holders in {', '.join(state.configuration)}; "
+            f"{allowed} required"
+        )
+    return None
+
+
+@_meaning("chaired_by")
+def _chaired_by(policy: Policy, p: Params, case: CaseView) -> str | None:
+    """In the given states a group of two or more holders of the role has its chair."""
+    state = case.state
+    if not _active(p["in"], state.configuration):
+        return None
+    holders = state.roles.get(p["role"], ())
+    if len(holders) > 1 and not state.roles.get(p["chair"]):
+        return (
+            f"{p['role']} is held by {', '.join(holders)} and nobody holds {p['chair']}, "
+            "who chairs them"
+        )
+    return None
+
+
+@_meaning("holder_bounds")
+def _holder_bounds(policy: Policy, p: Params, case: CaseView) -> str | None:
+    """Every role has as many holders as the card allows here, and every group its chair."""
+    state = case.state
+    for breach in breaches(policy, state.roles, frozenset(state.configuration)):
+        return breach.message(would=False)
     return None
 
 

@@ -11,7 +11,7 @@ May import: ``regiekaart.runtime``, ``regiekaart.policy`` and the foundation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -24,7 +24,8 @@ from regiekaart.analysis.situations import (
     outsider,
     party_classes,
 )
-from regiekaart.policy.model import Policy, TransitionRule
+from regiekaart.policy.cardinality import bounds
+from regiekaart.policy.model import Policy, RoleCell, TransitionRule
 from regiekaart.runtime.commands import (
     Appoint,
     ChangeLevel,
@@ -43,7 +44,7 @@ from regiekaart.runtime.commands import (
 from regiekaart.runtime.records import CaseState
 from regiekaart.runtime.roles import target_configuration
 
-__all__ = ["Scope", "enumerate_commands", "transition_commands"]
+__all__ = ["Scope", "enumerate_commands", "sized_groups", "transition_commands"]
 
 
 @attrs.frozen
@@ -241,12 +242,12 @@ def _appointments(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Co
         if cell is None or not cell.appoint or not cell.eligible:
             continue
         classes = _classes(policy)
+        groups: list[tuple[str, ...]] = [(p,) for p in sorted(cell.eligible_set) if classes[p] == p]
+        groups += sized_groups(policy, cell, classes)
         for actor, together in authorised_parties(cell.appoint, state.roles, policy)[:1]:
-            for party in sorted(cell.eligible_set):
-                if (party,) != state.roles.get(role) and classes[party] == party:
-                    yield Appoint(
-                        actor=actor, together=together, role=role, holders={role: (party,)}
-                    )
+            for group in groups:
+                if group != state.roles.get(role):
+                    yield Appoint(actor=actor, together=together, role=role, holders={role: group})
 
 
 def _records(policy: Policy, state: CaseState) -> Iterator[Command]:
@@ -309,4 +310,27 @@ def _holder_variants(
                 continue
             if (party,) != cell.holders:
                 variants.append({role: (party,)})
+        variants.extend({role: group} for group in sized_groups(policy, cell, classes))
     return variants
+
+
+def sized_groups(
+    policy: Policy, cell: RoleCell, classes: Mapping[str, str]
+) -> list[tuple[str, ...]]:
+    """Groups of eligible parties of the sizes around the cell's bounds: the least and
+    the most it allows, and one fewer and one more, so the explorer tries choices that
+    meet the bounds and choices the runtime must refuse. Only where the card states
+    bounds (a single party is tried anyway); representatives of the party classes come
+    first, so a group is made of parties that behave differently where it can be."""
+    limits = bounds(policy, cell)
+    if not limits.stated:
+        return []
+    eligible = sorted(cell.eligible_set, key=lambda p: (classes.get(p, p) != p, p))
+    sizes = {limits.least, limits.least - 1, (limits.most or limits.least) + 1}
+    if limits.most is not None:
+        sizes.add(limits.most)
+    return [
+        tuple(eligible[:size])
+        for size in sorted(sizes)
+        if 1 < size <= len(eligible) and tuple(eligible[:size]) != cell.holders
+    ]

@@ -84,7 +84,8 @@ def relevant_facts(policy: Policy) -> frozenset[str]:
 
 
 def deciding_roles(policy: Policy) -> frozenset[str]:
-    """Roles whose holders some rule reads: decider slots, appointers, obligation triggers."""
+    """Roles whose holders some rule reads: decider slots, appointers, obligation
+    triggers, and the roles whose count of holders the card bounds or chairs."""
     out: set[str] = set()
     groups: list[tuple[str, ...]] = []
     for rule in policy.transitions.values():
@@ -101,7 +102,22 @@ def deciding_roles(policy: Policy) -> frozenset[str]:
                     out.add(part[5:])
     for duty in policy.obligations.values():
         out.update(r for r in (duty.by_role, duty.when_role, duty.mutual_role) if r)
+    out |= _counted_roles(policy)
     return frozenset(out & set(policy.roles))
+
+
+def _counted_roles(policy: Policy) -> set[str]:
+    """Roles whose number of holders the card bounds, and the roles that chair them: how
+    many hold them decides what the runtime accepts."""
+    out: set[str] = set()
+    for role in policy.roles.values():
+        if role.min_holders or role.max_holders or role.chair:
+            out.update(r for r in (role.id, role.chair) if r)
+    for state in policy.states.values():
+        for cell in state.roles.values():
+            if cell.min_holders or cell.max_holders or cell.chair:
+                out.update(r for r in (cell.role, cell.chair) if r)
+    return out
 
 
 def party_classes(policy: Policy) -> dict[str, str]:

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn, TextIO
 
 import structlog
 
 
-def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> None:
-    """Send the library's structlog events to ``stream`` (stderr) as JSON, or drop them."""
+def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> Callable[[], None]:
+    """Send the library's structlog events to ``stream`` (stderr) as JSON, or drop them.
+
+    Returns what puts the set-up before it back: a host (or a test) that runs the
+    command in its own process keeps its own logging once the command is done.
+    """
+    previous = structlog.get_config()
     processors: list[structlog.typing.Processor] = [
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -30,6 +36,7 @@ def configure_logging(*, enabled: bool, stream: TextIO | None = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )
+    return lambda: structlog.configure(**previous)
 
 
 def _drop(logger: Any, method: str, event: structlog.typing.EventDict) -> NoReturn:

@@ -51,6 +51,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     log: Annotated[
         bool, typer.Option("--log", help="Write the library's log events to stderr as JSON lines.")
     ] = False,
@@ -62,7 +63,7 @@ def _root(
     ] = False,
 ) -> None:
     """The de-escaleren regiekaart as an executable, checkable statechart."""
-    configure_logging(enabled=log)
+    ctx.call_on_close(configure_logging(enabled=log))
 
 
 def _out() -> Console:

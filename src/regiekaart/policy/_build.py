@@ -103,6 +103,9 @@ def _cell(role: str, raw: Mapping[str, Any], groups: Mapping[str, PartyGroup]) -
         text=str(raw.get("text", "")),
         source=str(raw.get("source", "")),
         written=_written(lists),
+        min_holders=int(raw.get("min_holders", 0)),
+        max_holders=int(raw.get("max_holders", 0)),
+        chair=raw.get("chair"),
     )
 
 
@@ -214,6 +217,9 @@ def build(
                 description=str(r.get("description", "")).strip(),
                 source=r.get("source", ""),
                 max_holders=int(r.get("max_holders", 0)),
+                min_holders=int(r.get("min_holders", 0)),
+                chair=r.get("chair"),
+                order=int(r.get("order", 0)),
             )
             for rid, r in (document.get("roles") or {}).items()
         },

@@ -47,7 +47,26 @@ class Respelling:
     map, so an error still points at the line the value was written on."""
 
 
-RESPELLINGS: tuple[Respelling, ...] = ()
+def _unlimited_roles(document: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Version 1 wrote "no limit on a role's holders" as ``max_holders: 0``."""
+    roles = document.get("roles")
+    for role, raw in roles.items() if isinstance(roles, dict) else ():
+        limit = raw.get("max_holders") if isinstance(raw, dict) else None
+        if type(limit) is int and limit == 0:
+            yield (
+                ("roles", role, "max_holders"),
+                "leave max_holders out for no limit (it is a number of holders, at least 1)",
+            )
+
+
+def _drop_unlimited(document: dict[str, Any], located: Located) -> None:
+    for path, _ in list(_unlimited_roles(document)):
+        del document["roles"][path[1]]["max_holders"]
+
+
+RESPELLINGS: tuple[Respelling, ...] = (
+    Respelling(until=1, find=_unlimited_roles, rewrite=_drop_unlimited),
+)
 """Every spelling of an older version, oldest first."""
 
 

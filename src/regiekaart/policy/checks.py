@@ -33,7 +33,8 @@ __all__ = [
 Params = Mapping[str, Any]
 
 ParamType = str
-"""``state``, ``states``, ``role``, ``party``, ``parties``, ``kinds``, ``fact``, ``kind``."""
+"""``state``, ``states``, ``role``, ``party``, ``parties``, ``kinds``, ``fact``, ``kind``,
+``count`` (a whole number of holders)."""
 
 PARTY_KINDS: tuple[str, ...] = ("client", "community", "professional", "official", "court")
 """The kinds of party the engine knows (a check's ``kinds`` parameter names some)."""
@@ -71,6 +72,8 @@ class CheckKind:
 
 
 def _validate_param(policy: Policy, name: str, kind: str, value: Any) -> list[str]:
+    if kind == "count":
+        return _validate_count(name, value)
     many = kind in ("states", "parties", "kinds")
     values = value if many else [value]
     if many and not isinstance(value, list):
@@ -91,6 +94,13 @@ def _validate_param(policy: Policy, name: str, kind: str, value: Any) -> list[st
     else:
         return []
     return [f"{name}: unknown {kind.rstrip('s')} {v!r}" for v in values if v not in known]
+
+
+def _validate_count(name: str, value: Any) -> list[str]:
+    """A number of holders: a whole number, not below zero (``true`` is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return [f"{name} must be a whole number of holders, 0 or more (not {value!r})"]
+    return []
 
 
 KINDS: dict[str, CheckKind] = {}
@@ -165,6 +175,28 @@ for _kind in (
         {},
         doc="Every role held is a role of the active configuration: no more professionals "
         "than needed.",
+        reads="state",
+    ),
+    CheckKind(
+        "holders_between",
+        {"role": "role", "min": "count", "max": "count", "in": "states"},
+        optional=("max",),
+        doc="In the given states the role has at least min and (if given) at most max "
+        "holders: two or three casusregisseurs in the regiegroep.",
+        reads="state",
+    ),
+    CheckKind(
+        "chaired_by",
+        {"role": "role", "chair": "role", "in": "states"},
+        doc="In the given states, whenever two or more parties hold the role, the chairing "
+        "role is held too.",
+        reads="state",
+    ),
+    CheckKind(
+        "holder_bounds",
+        {},
+        doc="Every role held has as many holders as the card allows in the active states, "
+        "and every group of holders the card gives a chair has one.",
         reads="state",
     ),
     CheckKind(

@@ -82,6 +82,16 @@ class RoleDef:
     source: str = ""
     max_holders: int = 0
     """How many parties may hold it at once (0: no limit). Joint holders count each."""
+    min_holders: int = 0
+    """How many parties hold it at least whenever it is held (0: one). A cell may say
+    otherwise for its state (:attr:`RoleCell.min_holders`)."""
+    chair: str | None = None
+    """The role whose holders chair the group of this role's holders: when two or more
+    parties hold it, the chairing role must be held too (a regiegroep of casusregisseurs
+    chaired by the procesregisseur)."""
+    order: int = 0
+    """Where its row stands on the card (0: after the rows that give one, in the order of
+    the file)."""
 
 
 @frozen
@@ -109,6 +119,12 @@ class RoleCell:
     """``holders`` and ``eligible`` as the card writes them, where they name a party
     group (``group:ID``); the fields above hold the members, which is what a case reads.
     Kept for the words of renderings and for located errors."""
+    min_holders: int = 0
+    """How many hold the role at least while this state is active (0: the role's own)."""
+    max_holders: int = 0
+    """How many hold it at most here (0: the role's own)."""
+    chair: str | None = None
+    """The role that chairs this role's holders here (``None``: the role's own)."""
 
     @property
     def eligible_set(self) -> frozenset[str]:

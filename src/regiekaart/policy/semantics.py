@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regiekaart.errors import PolicyError
-from regiekaart.policy import _groups, checks
+from regiekaart.policy import _cardinality, _groups, checks
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
 
@@ -41,6 +41,7 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     _check_agreements(policy, problems)
     for path, message in _groups.group_problems(policy):
         problems.add(path, message)
+    _cardinality.check(policy, problems.add)
     return problems.items
 
 
@@ -87,11 +88,13 @@ def _check_cell(policy: Policy, problems: _Problems, path: KeyPath, cell: RoleCe
                 at = (*path, "holders") if "holders" in cell.written else (*path, "holders", index)
                 problems.add(at, f"default holder {holder!r} is not in eligible")
     derived = cell.from_measures or cell.from_dominance
-    if not (cell.optional or cell.holders or derived):
+    chosen = bool(cell.min_holders and cell.eligible)
+    if not (cell.optional or cell.holders or derived or chosen):
         problems.add(
             path,
             f"role {cell.role!r} has no holder: give holders, derive them "
-            "(from_measures, from_dominance), or mark it optional",
+            "(from_measures, from_dominance), state min_holders and eligible so that "
+            "the step into the state chooses them, or mark it optional",
         )
     if cell.from_measures and not policy.measures:
         problems.add((*path, "from_measures"), "from_measures, but the policy declares no measures")

@@ -29,6 +29,7 @@ from regiekaart.render.model import (
     CardView,
     Cell,
     Column,
+    Row,
     RowCell,
     SlotOption,
     TransitionView,
@@ -99,7 +100,7 @@ def card_table(card: CardView) -> Table:
     if any(c.substates for c in columns):
         table.add_row(Text("Sub-states", style="bold"), *[_substates(c) for c in columns])
     for row in card.rows:
-        table.add_row(Text(row.title), *[_role_cell(cell) for cell in row.cells])
+        table.add_row(_row_title(row), *[_role_cell(cell) for cell in row.cells])
     if any(c.agreements for c in columns):
         table.add_row(Text("Agreements"), *[_agreements(c) for c in columns])
     return table
@@ -136,6 +137,15 @@ def _substates(column: Column) -> Text:
     return text
 
 
+def _row_title(row: Row) -> Text:
+    """The role's title, with the bounds and chair the role states for every phase."""
+    text = Text(row.title)
+    said = [words for words in (row.count, row.chair) if words]
+    if said:
+        text.append("\n" + " · ".join(said), style="dim")
+    return text
+
+
 def _role_cell(row_cell: RowCell) -> Text:
     text = Text()
     for part in row_cell.parts:
@@ -160,6 +170,7 @@ def _cell_text(cell: Cell) -> Text:
         notes.append("by the dominant problem")
     if cell.optional:
         notes.append("only when needed")
+    notes.extend(words for words in (cell.count, cell.chair) if words)
     if notes:
         if text:
             text.append("\n")

@@ -122,6 +122,11 @@ class Cell:
     appointed_by: Deciders
     footnote: Footnote
     overridden: bool
+    count: str = ""
+    """How many hold the role here, in the card's words ("2–3 houders"); empty when the
+    card says no more than that someone holds it."""
+    chair: str = ""
+    """Who chairs the holders here ("voorzitter: houder van procesregie"), if anyone."""
 
 
 @frozen
@@ -149,6 +154,10 @@ class Row:
     title: str
     description: str
     cells: tuple[RowCell, ...]
+    count: str = ""
+    """How many hold the role in every phase, as the role itself states it."""
+    chair: str = ""
+    """Who chairs the role's holders in every phase, as the role itself states it."""
 
 
 @frozen

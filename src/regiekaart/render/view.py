@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from regiekaart.policy.cardinality import Bounds, bounds, chair, ordered_roles
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.render._chart import chart
 from regiekaart.render._extractor import Extractor, state_path
@@ -39,7 +40,7 @@ from regiekaart.render.model import (
 from regiekaart.render.palette import colour
 from regiekaart.runtime.chart import CompiledPolicy, compile_policy
 
-__all__ = ["card_view"]
+__all__ = ["card_view", "count_words"]
 
 
 def _cell(ex: Extractor, state: StateDef, cell: RoleCell, label: str) -> Cell:
@@ -56,6 +57,8 @@ def _cell(ex: Extractor, state: StateDef, cell: RoleCell, label: str) -> Cell:
         appointed_by=ex.slots(cell.appoint),
         footnote=ex.footnote(label, cell.source or state.source, path),
         overridden=ex.overridden(path),
+        count=count_words(bounds(ex.policy, cell)),
+        chair=_chair_words(ex, chair(ex.policy, cell)),
     )
 
 
@@ -65,6 +68,27 @@ def _eligible_written(cell: RoleCell) -> tuple[str, ...]:
     if cell.eligible:
         return cell.written.get("eligible", cell.eligible)
     return cell.written.get("holders", cell.holders)
+
+
+def count_words(limits: Bounds) -> str:
+    """The bounds on a role's holders as the card says them: "2–3 houders"; empty when
+    they say only that someone holds it."""
+    if not limits.stated:
+        return ""
+    if limits.most is None:
+        return f"ten minste {limits.least} houders"
+    if limits.least == limits.most:
+        return f"{limits.least} houder" + ("s" if limits.least > 1 else "")
+    if limits.least == 1:
+        return f"ten hoogste {limits.most} houders"
+    return f"{limits.least}–{limits.most} houders"
+
+
+def _chair_words(ex: Extractor, role: str | None) -> str:
+    if role is None:
+        return ""
+    title = ex.role_title(role)
+    return f"voorzitter: houder van {title[:1].lower()}{title[1:]}"
 
 
 def _columns(ex: Extractor) -> tuple[Column, ...]:
@@ -113,7 +137,7 @@ def _columns(ex: Extractor) -> tuple[Column, ...]:
 def _rows(ex: Extractor) -> tuple[Row, ...]:
     rows = []
     phases = ex.policy.phases()
-    for role in ex.policy.roles.values():
+    for role in (ex.policy.roles[r] for r in ordered_roles(ex.policy)):
         cells = []
         for phase in phases:
             parts = []
@@ -127,7 +151,11 @@ def _rows(ex: Extractor) -> tuple[Row, ...]:
                     cell = _cell(ex, child, child.roles[role.id], label)
                     parts.append(CellPart(child.id, child.title, cell))
             cells.append(RowCell(phase.id, tuple(parts)))
-        rows.append(Row(role.id, role.title, role.description, tuple(cells)))
+        own = Bounds(least=role.min_holders or 1, most=role.max_holders or None)
+        chaired = _chair_words(ex, role.chair)
+        rows.append(
+            Row(role.id, role.title, role.description, tuple(cells), count_words(own), chaired)
+        )
     return tuple(rows)
 
 

@@ -170,11 +170,6 @@ def appoint(step: Applying, command: Appoint) -> Accepted:
             rule,
             cell.source,
         )
-    limit = policy.roles[command.role].max_holders
-    if limit and len(chosen) > limit:
-        raise step.refuse(
-            IneligibleHolder, f"{command.role} may have at most {limit} holders", rule
-        )
     new_roles = dict(state.roles)
     new_roles[command.role] = chosen
     return step.record(rule, cell.source, roles=roles.settle(policy, new_roles, active))

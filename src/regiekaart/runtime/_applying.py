@@ -21,7 +21,7 @@ from regiekaart.clock import Clock
 from regiekaart.errors import CommandRefused, InvalidTime, NotAuthorized, TransitionNotAllowed
 from regiekaart.ids import check_time
 from regiekaart.policy.model import Policy
-from regiekaart.runtime import authority, roles
+from regiekaart.runtime import authority, cardinality, roles
 from regiekaart.runtime._obligations import still_open, triggered
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import Command
@@ -131,6 +131,8 @@ class Applying:
         state = self.state
         after = state.configuration if after is None else after
         new_roles = dict(state.roles) if roles is None else dict(roles)
+        if new_roles != state.roles or after != state.configuration:
+            self._hold_bounds(new_roles, after, rule, source)
         facts = _lapse(self.policy, state.facts if facts is None else facts, after)
         seq = state.seq + 1
         called_for = triggered(self.policy, state, after, new_roles)
@@ -158,6 +160,28 @@ class Applying:
             seq=seq,
         )
         return Accepted(event=event, state=new_state)
+
+    def _hold_bounds(
+        self,
+        new_roles: Mapping[str, tuple[str, ...]],
+        after: tuple[str, ...],
+        rule: str,
+        source: str,
+    ) -> None:
+        """Refuse the step if it leaves a role with more or fewer holders than the card
+        allows, or a group of holders without its chair: whatever moved the holders (an
+        appointment, a measure's sub-state) is held to the same bounds as a transition."""
+        refused = cardinality.refusal(
+            self.policy,
+            new_roles,
+            frozenset(after),
+            command=self.command,
+            rule=rule,
+            source=source,
+            configuration=self.state.configuration,
+        )
+        if refused is not None:
+            raise refused
 
 
 def handovers(

@@ -25,8 +25,9 @@ from regiekaart.errors import (
     NotAuthorized,
     PreconditionNotMet,
 )
+from regiekaart.policy.cardinality import bounds
 from regiekaart.policy.model import Policy, TransitionRule
-from regiekaart.runtime import authority, roles
+from regiekaart.runtime import authority, cardinality, roles
 from regiekaart.runtime.records import CaseState, Facts
 
 if TYPE_CHECKING:
@@ -172,15 +173,22 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
         )
     for role, cell in roles.required_roles(policy, target).items():
         if not projected.get(role):
+            limits = bounds(policy, cell)
+            how_many = "one" if not limits.stated else limits.words()
             return work.refusal(
                 HolderRequired,
-                f"{role} needs a holder here and none was chosen; choose one of "
+                f"{role} needs a holder here and none was chosen; choose {how_many} of "
                 f"{', '.join(sorted(cell.eligible_set))}",
             )
-        limit = policy.roles[role].max_holders
-        if limit and len(projected[role]) > limit:
-            return work.refusal(IneligibleHolder, f"{role} may have at most {limit} holders")
-    return None
+    return cardinality.refusal(
+        policy,
+        projected,
+        target,
+        command=work.command,
+        rule=rule.id,
+        source=rule.source,
+        configuration=work.before.configuration,
+    )
 
 
 GUARDS: tuple[Guard, ...] = (deciders, criteria, preconditions, dominance, holders)

@@ -33,6 +33,7 @@ from attrs import frozen
 
 from regiekaart.errors import InvalidIdentifier, SnapshotMismatch
 from regiekaart.ids import check_id
+from regiekaart.policy.cardinality import breaches
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import CaseState, Event, converter
 
@@ -311,13 +312,11 @@ def _role_problems(policy: Policy, state: CaseState) -> list[str]:
         wrong = [p for p in holders if p not in _may_hold(policy, cell, state)]
         if wrong:
             out.append(f"{', '.join(wrong)} may not hold {role} in {', '.join(active)}")
-        limit = policy.roles[role].max_holders
-        if limit and len(holders) > limit:
-            out.append(f"{role} has {len(holders)} holders, at most {limit} allowed")
     for role in policy.roles:
         cell = policy.role_cell(active, role)
         if cell is not None and not cell.optional and not state.roles.get(role):
             out.append(f"{role} must be held in {', '.join(sorted(active))}, nobody holds it")
+    out.extend(breach.message(would=False) for breach in breaches(policy, state.roles, active))
     return out
 
 

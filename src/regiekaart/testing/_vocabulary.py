@@ -14,6 +14,7 @@ from typing import Literal
 import attrs
 from hypothesis import strategies as st
 
+from regiekaart.policy.cardinality import bounds
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import ChangeLevel, Command, Deescalate, Escalate, RecordDecision
 
@@ -73,6 +74,19 @@ class Draws:
 _MADE: dict[tuple[str, str], Draws] = {}
 
 
+def _most_drawn(policy: Policy, role: str) -> int:
+    """How many holders a drawn choice names at most: two, or one more than the most
+    any cell of the card allows for the role (or needs at least), so a draw can meet the
+    bounds and break them."""
+    counts = [2]
+    for state in policy.states.values():
+        cell = state.roles.get(role)
+        if cell is not None:
+            limits = bounds(policy, cell)
+            counts.append((limits.most or limits.least) + 1)
+    return max(counts)
+
+
 def draws_for(policy: Policy) -> Draws:
     """The strategies over ``policy``, built on first use and kept for its id and digest."""
     key = (policy.id, policy.digest)
@@ -85,7 +99,12 @@ def draws_for(policy: Policy) -> Draws:
         party=party,
         parties=st.lists(party, max_size=2, unique=True),
         holders={
-            role: st.lists(_admitted(policy, role) | party, min_size=1, max_size=2, unique=True)
+            role: st.lists(
+                _admitted(policy, role) | party,
+                min_size=1,
+                max_size=_most_drawn(policy, role),
+                unique=True,
+            )
             for role in policy.roles
         },
         criteria=st.lists(st.sampled_from(criteria), max_size=2, unique=True)

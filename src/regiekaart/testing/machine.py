@@ -68,6 +68,7 @@ from regiekaart.analysis.enumeration import enumerate_commands
 from regiekaart.analysis.invariants import Invariant, invariants_for, violations
 from regiekaart.analysis.situations import default_household
 from regiekaart.errors import CaseClosed, CommandRefused, InvalidCommand
+from regiekaart.policy.cardinality import bounds
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import (
@@ -208,12 +209,17 @@ class PolicyStateMachine(RuleBasedStateMachine):
         change_holder: bool = bool(cells) and data.draw(st.booleans())
         if change_holder:
             role = data.draw(st.sampled_from(sorted(cells)))
-            holder = data.draw(st.sampled_from(cells[role]))
-            command = attrs.evolve(command, holders={role: (holder,)})
+            choices, most = cells[role]
+            group = data.draw(
+                st.lists(st.sampled_from(choices), min_size=1, max_size=most, unique=True)
+            )
+            command = attrs.evolve(command, holders={role: tuple(group)})
         self._apply(attrs.evolve(command, reason=REASON.format(self.steps)))
 
-    def _target_cells(self, command: Command) -> dict[str, list[str]]:
-        """Role → the parties its cell admits where ``command`` leads."""
+    def _target_cells(self, command: Command) -> dict[str, tuple[list[str], int]]:
+        """Role → the parties its cell admits where ``command`` leads, and how many of
+        them to choose at most: one where the card states no bounds on the role's
+        holders, else one more than it allows, so a choice may also break the bounds."""
         policy, state = self.policy, self.case.state
         if isinstance(command, Escalate | Deescalate) and command.to in policy.states:
             facts = state.facts
@@ -225,11 +231,13 @@ class PolicyStateMachine(RuleBasedStateMachine):
         else:
             return {}
         cells = {role: policy.role_cell(active, role) for role in policy.roles}
-        return {
-            role: sorted(cell.eligible_set)
-            for role, cell in cells.items()
-            if cell and cell.eligible_set
-        }
+        out = {}
+        for role, cell in cells.items():
+            if cell and cell.eligible_set:
+                limits = bounds(policy, cell)
+                most = (limits.most or limits.least) + 1 if limits.stated else 1
+                out[role] = (sorted(cell.eligible_set), min(most, len(cell.eligible_set)))
+        return out
 
     @rule(data=st.data())
     def perturbed_command(self, data: st.DataObject) -> None:

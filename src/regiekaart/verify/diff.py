@@ -130,6 +130,7 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
             after = _cell(cb) if cb is not None else None
             if before != after:
                 out.append(Change("role", f"{sid}.{role}", _what(before, after), before, after))
+    out.extend(_keyed("role", old.roles, new.roles, _counted))
     out.extend(_keyed("transition", old.transitions, new.transitions, _rule))
     out.extend(_keyed("criterion", old.criteria, new.criteria, lambda c: c.text))
     out.extend(
@@ -189,7 +190,15 @@ def _cell(cell: Any) -> dict[str, Any]:
         "from_dominance": cell.from_dominance,
         "optional": cell.optional,
         "keep": cell.keep,
+        **_counted(cell),
     }
+
+
+def _counted(item: Any) -> dict[str, Any]:
+    """How many hold a role, who chairs them and where its row stands, as a role or a
+    cell states them: only what is stated, so a card that states none diffs as before."""
+    keys = ("min_holders", "max_holders", "chair", "order")
+    return {key: getattr(item, key) for key in keys if getattr(item, key, None)}
 
 
 def _rule(rule: Any) -> dict[str, Any]:
