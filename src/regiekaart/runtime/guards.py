@@ -42,6 +42,7 @@ __all__ = [
     "dominance",
     "first_refusal",
     "holders",
+    "passed",
     "preconditions",
 ]
 
@@ -62,6 +63,8 @@ class Work:
     target: frozenset[str] = frozenset()
     verdicts: dict[str, CommandRefused | None] = attrs.field(factory=dict)
     """What :func:`first_refusal` found per rule, so the guards run once per command."""
+    passes: dict[str, int] = attrs.field(factory=dict)
+    """How many of :data:`GUARDS` each rule passed before its refusal (see :func:`passed`)."""
 
     def refusal(self, cls: type[CommandRefused], message: str) -> CommandRefused:
         """A refusal of ``cls`` citing the rule under way and the configuration."""
@@ -195,9 +198,25 @@ def first_refusal(rule: TransitionRule, work: Work) -> CommandRefused | None:
     if rule.id in work.verdicts:
         return work.verdicts[rule.id]
     found: CommandRefused | None = None
+    count = 0
     for guard in GUARDS:
         found = guard(rule, work)
         if found is not None:
             break
+        count += 1
     work.verdicts[rule.id] = found
+    work.passes[rule.id] = count
     return found
+
+
+def passed(rule: TransitionRule, work: Work) -> int:
+    """How many guards ``rule`` passed, in the order of :data:`GUARDS`: how far it got
+    towards being taken. ``len(GUARDS)`` when it passed them all.
+
+    A rule refused for its criteria got further than one refused for its deciders: the
+    person asking was entitled to ask, and only has to change what they invoke. So of
+    several rules that refuse a step, the one that passed most guards is the refusal
+    to report.
+    """
+    first_refusal(rule, work)
+    return work.passes[rule.id]
