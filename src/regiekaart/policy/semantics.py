@@ -15,6 +15,7 @@ from typing import Any
 
 from regiekaart.errors import PolicyError
 from regiekaart.policy import checks
+from regiekaart.policy._assign import check_assign
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
 
@@ -187,6 +188,7 @@ def _check_rule_refs(
         if role not in policy.roles:
             problems.add((*path, "assign", role), f"unknown role {role!r}")
         _parties(policy, problems, (*path, "assign", role), holders)
+    check_assign(policy, rule, path, problems.add)
     for index, role in enumerate(rule.release):
         if role not in policy.roles:
             problems.add((*path, "release", index), f"unknown role {role!r}")

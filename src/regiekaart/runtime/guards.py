@@ -2,7 +2,8 @@
 
 A transition of the card fires only if the acting parties are its deciders, the
 criteria invoked are its own, the facts it requires are there, a dominance is named
-where it needs one, and every chosen holder is eligible. Each guard is one function
+where it needs one, and every chosen holder (and every holder a step within a state
+assigns) is eligible. Each guard is one function
 returning the refusal it would give (or ``None``): the compiled chart uses them as its
 ``cond`` callbacks, and the runtime asks the same functions which one failed, so the
 reason a person reads is the reason the chart refused.
@@ -163,6 +164,9 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
                 f"{', '.join(wrong)} may not hold {role} here (eligible: {eligible})",
             )
     if rule.target_state is None:
+        wrong_assign = _ineligible_assign(work)
+        if wrong_assign is not None:
+            return wrong_assign
         changed = roles.apply_change(work.before.roles, rule.release, work.assigned, work.chosen)
         projected = roles.settle(policy, changed, target)
     else:
@@ -181,6 +185,31 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
         limit = policy.roles[role].max_holders
         if limit and len(projected[role]) > limit:
             return work.refusal(IneligibleHolder, f"{role} may have at most {limit} holders")
+    return None
+
+
+def _ineligible_assign(work: Work) -> CommandRefused | None:
+    """A step within a state puts the holders its rule assigns in place as they are, so
+    each must be eligible in the cell that governs the role here (a chosen holder of
+    the same role replaces the assigned one, and is checked as chosen)."""
+    policy, target = work.policy, work.target
+    for role, parties in work.assigned.items():
+        if role in work.chosen:
+            continue
+        cell = policy.role_cell(target, role)
+        if cell is None:
+            return work.refusal(
+                IneligibleHolder,
+                f"the rule assigns {role}, which is not held in {', '.join(sorted(target))}",
+            )
+        wrong = [p for p in parties if p not in cell.eligible_set]
+        if wrong:
+            eligible = ", ".join(sorted(cell.eligible_set))
+            return work.refusal(
+                IneligibleHolder,
+                f"the rule assigns {role} to {', '.join(wrong)}, who may not hold it here "
+                f"(eligible: {eligible})",
+            )
     return None
 
 
