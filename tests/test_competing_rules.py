@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
-from competing_support import CARD, in_fase2
+from competing_support import CARD, KIND, in_fase2
 from regiekaart import (
     Case,
     CommandRefused,
@@ -278,3 +278,25 @@ def test_case_send_json_lists_every_rule_tried(tmp_path: Path) -> None:
         ("opschalen-2-3", "NotAuthorized"),
         ("opschalen-2-3-onrust", "CriteriaNotMet"),
     ]
+
+
+def test_the_hosts_state_machine_runs_the_card_of_competing_rules(card: Policy) -> None:
+    """``regiekaart.testing`` checks after each command that a refusal changed nothing
+    and that a restored case refuses alike, naming the same rule."""
+    from hypothesis import HealthCheck, Phase
+
+    from regiekaart.testing import run_policy_state_machine
+
+    run_policy_state_machine(
+        card,
+        members=[KIND],
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=8,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
