@@ -129,7 +129,10 @@ class CommandRefused(RegiekaartError):
 
     ``rule`` names the policy rule that refused it (a transition, role or activity id),
     ``source`` that rule's section of the handreiking, and ``configuration`` the active
-    states at the moment of refusal.
+    states at the moment of refusal. Where several rules of the card could have taken a
+    step, ``tried`` holds each of them with its own refusal, in the order they were
+    tried, and ``rule`` is the one that came closest to being taken; otherwise it is
+    empty or holds ``rule`` alone.
     """
 
     def __init__(
@@ -140,12 +143,14 @@ class CommandRefused(RegiekaartError):
         rule: str = "",
         source: str = "",
         configuration: Sequence[str] = (),
+        tried: Sequence[tuple[str, CommandRefused]] = (),
     ) -> None:
         self.message = message
         self.command = command
         self.rule = rule
         self.source = source
         self.configuration = tuple(configuration)
+        self.tried = tuple(tried)
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

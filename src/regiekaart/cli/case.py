@@ -179,6 +179,10 @@ def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
                 "rule": refusal.rule,
                 "source": refusal.source,
                 "configuration": list(refusal.configuration),
+                "tried": [
+                    {"rule": rule, "error": type(other).__name__, "message": other.message}
+                    for rule, other in refusal.tried
+                ],
                 "command": unstructure_command(refusal.command) if refusal.command else None,
             }
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from regiekaart.errors import PolicyError
 from regiekaart.policy import _cardinality, _groups, checks
+from regiekaart.policy._assign import check_assign
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
 
@@ -195,6 +196,7 @@ def _check_rule_refs(
                 f"no decision sets {fact!r}, so this transition could never happen",
             )
     _check_assign(policy, problems, path, rule)
+    check_assign(policy, rule, path, problems.add)
     for index, role in enumerate(rule.release):
         if role not in policy.roles:
             problems.add((*path, "release", index), f"unknown role {role!r}")

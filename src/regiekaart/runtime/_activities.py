@@ -71,8 +71,13 @@ def find_activity(step: Applying) -> Activity:
     here = [a for a in options if active & set(a.in_states)]
     if not here:
         where = ", ".join(sorted({s for a in options for s in a.in_states}))
+        first = options[0]
         raise step.refuse(
-            TransitionNotAllowed, f"{command.type} is recorded in {where}", options[0].id
+            TransitionNotAllowed,
+            f"{command.type} is recorded only in {where}; the case is in "
+            f"{', '.join(step.state.configuration)}",
+            first.id,
+            first.source if len(options) == 1 else "",
         )
     for activity in here:
         if _may_act(policy, activity, command.actor):
@@ -122,7 +127,8 @@ def decide(step: Applying, command: RecordDecision) -> Accepted:
     if not here:
         raise step.refuse(
             TransitionNotAllowed,
-            f"{decision.title} is taken in {', '.join(decision.in_states)}",
+            f"{decision.title} is taken only in {', '.join(decision.in_states)}; the case is "
+            f"in {', '.join(step.state.configuration)}",
             decision.id,
             decision.source,
         )

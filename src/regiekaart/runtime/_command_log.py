@@ -57,7 +57,11 @@ def log_accepted(
 def log_refused(
     case_id: str, command: Command, refusal: CommandRefused, configuration: tuple[str, ...]
 ) -> None:
-    """Log ``command`` refused with ``refusal`` in ``configuration``."""
+    """Log ``command`` refused with ``refusal`` in ``configuration``; where several rules
+    were tried, ``tried`` names each with the error it gave."""
+    extra: dict[str, object] = {}
+    if len(refusal.tried) > 1:
+        extra["tried"] = [[rule, type(other).__name__] for rule, other in refusal.tried]
     _logger.info(
         "command.refused",
         case=case_id,
@@ -66,4 +70,5 @@ def log_refused(
         error=type(refusal).__name__,
         rule=refusal.rule,
         configuration=list(configuration),
+        **extra,
     )

@@ -1,21 +1,28 @@
 """The transitions of the card: escalate, de-escalate, change within a phase, close.
 
 A command names a kind of move (and a target or a direction); the rules of that kind
-that leave an active state are its candidates, the deepest source first. The first
-candidate the guards and the chart admit is taken; if none is, the refusal of the first
-is the one reported, and a move no rule allows names the prohibition that forbids it or
-lists what is allowed here.
+that leave an active state are its candidates, the deepest source first and, among
+rules leaving equally deep states, in card order. Every candidate is tried: the first
+the guards and the chart admit is taken. If none is, the refusal reported is that of
+the candidate that came closest to being taken — the one that passed most of the
+guards, in their order (deciders, criteria, preconditions, dominance, holders; a rule
+the chart itself refused passed them all; a rule for which the named dominance does
+not apply passed none), the earlier candidate on a tie — and it carries every
+candidate with its own refusal (``CommandRefused.tried``). Reporting the first
+candidate's refusal instead would tell a party "you may not decide this" about one
+rule while it decides another rule for the same step. A move no rule allows names the
+prohibition that forbids it or lists what is allowed here.
 """
 
 from __future__ import annotations
 
-from regiekaart.errors import CommandRefused, InvalidCommand, TransitionNotAllowed
+from regiekaart.errors import CommandRefused, InvalidCommand, InvalidTime, TransitionNotAllowed
 from regiekaart.policy.model import TransitionRule
 from regiekaart.runtime import roles
 from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime.commands import ChangeLevel, CloseCase, Deescalate, Escalate
-from regiekaart.runtime.guards import Work, first_refusal
-from regiekaart.runtime.records import evolve_facts
+from regiekaart.runtime.guards import Work, first_refusal, passed
+from regiekaart.runtime.records import Facts, evolve_facts
 
 
 def escalate(step: Applying, command: Escalate | Deescalate) -> Accepted:
@@ -33,6 +40,10 @@ def close(step: Applying, command: CloseCase) -> Accepted:
     return _transition(step, "close")
 
 
+_Tried = tuple[str, CommandRefused, int]
+"""A candidate rule, its refusal, and how many guards it passed."""
+
+
 def _transition(
     step: Applying,
     kind: str,
@@ -41,37 +52,18 @@ def _transition(
     direction: str | None = None,
     dominance: str | None = None,
 ) -> Accepted:
-    policy, state = step.policy, step.state
     candidates = _candidates(step, kind, to, direction)
     if not candidates:
         raise _not_allowed(step, kind, to, direction)
-    facts = state.facts
+    facts = step.state.facts
     if dominance is not None:
         facts = evolve_facts(facts, dominance=dominance)
-    refusal: CommandRefused | None = None
+    tried: list[_Tried] = []
     for rule in candidates:
         if dominance is not None and not _dominance_applies(step, rule):
-            raise InvalidCommand(
-                f"dominance applies only in {', '.join(policy.dominance_in)}",
-                command=step.command,
-                rule=rule.id,
-                source=rule.source,
-                configuration=state.configuration,
-            )
-        work = Work(
-            policy=policy,
-            command=step.command,
-            before=state,
-            facts=facts,
-            rule=rule,
-            chosen=dict(step.command.holders),
-            assigned=dict(rule.assign),
-            roles=dict(state.roles),
-        )
-        if rule.target_state is None:
-            work.target = frozenset(state.configuration)
-        else:
-            work.target = roles.target_configuration(policy, rule.target_state, facts)
+            tried.append((rule.id, _dominance_refusal(step, rule), -1))
+            continue
+        work = _work(step, rule, facts)
         # The guards are the chart's condition on this transition: a command they
         # refuse would be refused by the chart too, so it is refused here without a
         # dispatch and a rollback. What they admit, the chart decides.
@@ -79,11 +71,61 @@ def _transition(
         if refused is None:
             try:
                 return step.dispatch(work, step.compiled.event_of[rule.id], rule.id, rule.source)
+            except InvalidTime:
+                raise
             except CommandRefused as chart_refused:
                 refused = chart_refused
-        refusal = refusal or refused
-    assert refusal is not None
-    raise refusal
+        tried.append((rule.id, refused, passed(rule, work)))
+    raise _closest(tried)
+
+
+def _work(step: Applying, rule: TransitionRule, facts: Facts) -> Work:
+    """The work of trying ``rule``: what its guards read and its actions write."""
+    policy, state = step.policy, step.state
+    work = Work(
+        policy=policy,
+        command=step.command,
+        before=state,
+        facts=facts,
+        rule=rule,
+        chosen=dict(step.command.holders),
+        assigned=dict(rule.assign),
+        roles=dict(state.roles),
+    )
+    if rule.target_state is None:
+        work.target = frozenset(state.configuration)
+    else:
+        work.target = roles.target_configuration(policy, rule.target_state, facts)
+    return work
+
+
+def _dominance_refusal(step: Applying, rule: TransitionRule) -> CommandRefused:
+    return step.refuse(
+        InvalidCommand,
+        f"dominance applies only in {', '.join(step.policy.dominance_in)}",
+        rule.id,
+        rule.source,
+    )
+
+
+def _closest(tried: list[_Tried]) -> CommandRefused:
+    """The refusal of the candidate that passed most guards (the earlier on a tie), in
+    words that also say why each other candidate refused."""
+    best = max(range(len(tried)), key=lambda i: (tried[i][2], -i))
+    refusal = tried[best][1]
+    message = refusal.message + "".join(
+        f" [also tried {rule}: {other.message}]"
+        for i, (rule, other, _) in enumerate(tried)
+        if i != best
+    )
+    return type(refusal)(
+        message,
+        command=refusal.command,
+        rule=refusal.rule,
+        source=refusal.source,
+        configuration=refusal.configuration,
+        tried=tuple((rule, other) for rule, other, _ in tried),
+    )
 
 
 def _dominance_applies(step: Applying, rule: TransitionRule) -> bool:

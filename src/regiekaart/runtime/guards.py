@@ -2,7 +2,8 @@
 
 A transition of the card fires only if the acting parties are its deciders, the
 criteria invoked are its own, the facts it requires are there, a dominance is named
-where it needs one, and every chosen holder is eligible. Each guard is one function
+where it needs one, and every chosen holder (and every holder a step within a state
+assigns) is eligible. Each guard is one function
 returning the refusal it would give (or ``None``): the compiled chart uses them as its
 ``cond`` callbacks, and the runtime asks the same functions which one failed, so the
 reason a person reads is the reason the chart refused.
@@ -43,6 +44,7 @@ __all__ = [
     "dominance",
     "first_refusal",
     "holders",
+    "passed",
     "preconditions",
 ]
 
@@ -63,6 +65,8 @@ class Work:
     target: frozenset[str] = frozenset()
     verdicts: dict[str, CommandRefused | None] = attrs.field(factory=dict)
     """What :func:`first_refusal` found per rule, so the guards run once per command."""
+    passes: dict[str, int] = attrs.field(factory=dict)
+    """How many of :data:`GUARDS` each rule passed before its refusal (see :func:`passed`)."""
 
     def refusal(self, cls: type[CommandRefused], message: str) -> CommandRefused:
         """A refusal of ``cls`` citing the rule under way and the configuration."""
@@ -163,6 +167,9 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
                 f"{', '.join(wrong)} may not hold {role} here (eligible: {eligible})",
             )
     if rule.target_state is None:
+        wrong_assign = _ineligible_assign(work)
+        if wrong_assign is not None:
+            return wrong_assign
         changed = roles.apply_change(work.before.roles, rule.release, work.assigned, work.chosen)
         projected = roles.settle(policy, changed, target)
     else:
@@ -191,6 +198,31 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
     )
 
 
+def _ineligible_assign(work: Work) -> CommandRefused | None:
+    """A step within a state puts the holders its rule assigns in place as they are, so
+    each must be eligible in the cell that governs the role here (a chosen holder of
+    the same role replaces the assigned one, and is checked as chosen)."""
+    policy, target = work.policy, work.target
+    for role, parties in work.assigned.items():
+        if role in work.chosen:
+            continue
+        cell = policy.role_cell(target, role)
+        if cell is None:
+            return work.refusal(
+                IneligibleHolder,
+                f"the rule assigns {role}, which is not held in {', '.join(sorted(target))}",
+            )
+        wrong = [p for p in parties if p not in cell.eligible_set]
+        if wrong:
+            eligible = ", ".join(sorted(cell.eligible_set))
+            return work.refusal(
+                IneligibleHolder,
+                f"the rule assigns {role} to {', '.join(wrong)}, who may not hold it here "
+                f"(eligible: {eligible})",
+            )
+    return None
+
+
 GUARDS: tuple[Guard, ...] = (deciders, criteria, preconditions, dominance, holders)
 """In order of precedence: the first that fails is the reason given."""
 
@@ -205,9 +237,25 @@ def first_refusal(rule: TransitionRule, work: Work) -> CommandRefused | None:
     if rule.id in work.verdicts:
         return work.verdicts[rule.id]
     found: CommandRefused | None = None
+    count = 0
     for guard in GUARDS:
         found = guard(rule, work)
         if found is not None:
             break
+        count += 1
     work.verdicts[rule.id] = found
+    work.passes[rule.id] = count
     return found
+
+
+def passed(rule: TransitionRule, work: Work) -> int:
+    """How many guards ``rule`` passed, in the order of :data:`GUARDS`: how far it got
+    towards being taken. ``len(GUARDS)`` when it passed them all.
+
+    A rule refused for its criteria got further than one refused for its deciders: the
+    person asking was entitled to ask, and only has to change what they invoke. So of
+    several rules that refuse a step, the one that passed most guards is the refusal
+    to report.
+    """
+    first_refusal(rule, work)
+    return work.passes[rule.id]

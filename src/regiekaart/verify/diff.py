@@ -155,7 +155,28 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
             lambda d: {role: list(h) for role, h in sorted(d.roles.items())},
         )
     )
+    out.extend(_keyed("decision", old.decisions, new.decisions, _decision))
+    out.extend(_keyed("activity", old.activities, new.activities, _activity))
     return out
+
+
+def _decision(decision: Any) -> dict[str, Any]:
+    return {
+        "by": [list(g) for g in decision.by],
+        "in": list(decision.in_states),
+        "sets": decision.sets,
+        "inform": list(decision.inform),
+    }
+
+
+def _activity(activity: Any) -> dict[str, Any]:
+    return {
+        "command": activity.command,
+        "in": list(activity.in_states),
+        "by": list(activity.by),
+        "by_kinds": list(activity.by_kinds),
+        "to": list(activity.to),
+    }
 
 
 def _union(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
