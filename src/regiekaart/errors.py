@@ -8,8 +8,9 @@ message says both what was wrong and what would have been accepted.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from regiekaart.terminal import printable
 
@@ -152,6 +153,15 @@ class CommandRefused(RegiekaartError):
         self.configuration = tuple(configuration)
         self.tried = tuple(tried)
         super().__init__(self.__str__())
+
+    def among(self, tried: Sequence[tuple[str, CommandRefused]], message: str) -> Self:
+        """This refusal as the closest of several rules tried for one step: the same
+        error, saying ``message`` and holding every rule ``tried``. A copy, so what a
+        subclass carries (the role and count of a bound, the chair) stays on it."""
+        other = copy.copy(self)
+        other.message, other.tried = message, tuple(tried)
+        other.args = (other.__str__(),)
+        return other
 
     def __str__(self) -> str:
         parts = [self.message]

@@ -30,21 +30,20 @@ def governing_cells(policy: Policy, state_id: str, role: str) -> Governing:
     """Every cell that governs ``role`` in some configuration containing ``state_id``:
     the innermost cell at or above it where no sub-state overrides it, and the cells of
     the sub-states below it."""
-    above: tuple[str, RoleCell] | None = None
+    above: str | None = None
     for state in policy.ancestors(state_id):
-        cell = state.roles.get(role)
-        if cell is not None:
-            above = (state.id, cell)
+        if role in state.roles:
+            above = state.id
             break
-    return dict(_below(policy, state_id, role, above))
+    governing = sorted(_below(policy, state_id, role, above))
+    return {sid: policy.states[sid].roles[role] for sid in governing}
 
 
-def _below(
-    policy: Policy, state_id: str, role: str, above: tuple[str, RoleCell] | None
-) -> set[tuple[str, RoleCell]]:
+def _below(policy: Policy, state_id: str, role: str, above: str | None) -> set[str]:
+    """The states whose cell of ``role`` governs somewhere at or below ``state_id``
+    (kept as state ids: a cell is a value, not something to put in a set)."""
     state = policy.states[state_id]
-    own = state.roles.get(role)
-    here = (state_id, own) if own is not None else above
+    here = state_id if role in state.roles else above
     if not state.children:
         return {here} if here is not None else set()
     regions = [_below(policy, child, role, here) for child in state.children]
@@ -52,7 +51,7 @@ def _below(
         return set().union(*regions)
     # All regions are active at once: ``here`` governs only where no region overrides
     # it, which some configuration allows unless one region always does.
-    found: set[tuple[str, RoleCell]] = set().union(*regions)
+    found: set[str] = set().union(*regions)
     if here is not None and any(here not in region for region in regions):
         found.discard(here)
     return found

@@ -118,14 +118,7 @@ def _closest(tried: list[_Tried]) -> CommandRefused:
         for i, (rule, other, _) in enumerate(tried)
         if i != best
     )
-    return type(refusal)(
-        message,
-        command=refusal.command,
-        rule=refusal.rule,
-        source=refusal.source,
-        configuration=refusal.configuration,
-        tried=tuple((rule, other) for rule, other, _ in tried),
-    )
+    return refusal.among(tuple((rule, other) for rule, other, _ in tried), message)
 
 
 def _dominance_applies(step: Applying, rule: TransitionRule) -> bool:
