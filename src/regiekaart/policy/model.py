@@ -34,6 +34,7 @@ __all__ = [
     "RoleCell",
     "RoleDef",
     "StateDef",
+    "Tag",
     "TransitionKind",
     "TransitionRule",
 ]
@@ -127,6 +128,8 @@ class Criterion:
     id: str
     text: str
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -152,6 +155,8 @@ class TransitionRule:
     title: str = ""
     description: str = ""
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -168,6 +173,8 @@ class Measure:
     ended_by: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -193,6 +200,8 @@ class Activity:
     to: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -208,6 +217,8 @@ class Decision:
     inform: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -256,6 +267,18 @@ class Agreement:
 
 
 @frozen
+class Tag:
+    """A word the card classifies rules and criteria by (Utrecht sorts upscaling by its
+    trigger: stalled co-operation, acute crisis, calamity); events, timelines, the
+    verifier's and the simulator's reports name and count steps by it."""
+
+    id: str
+    title: str
+    description: str = ""
+    source: str = ""
+
+
+@frozen
 class InvariantDef:
     """A declared obligation of the handreiking that must hold in every situation."""
 
@@ -290,6 +313,8 @@ class Policy:
     invariants: Mapping[str, InvariantDef] = attrs.field(factory=dict)
     prohibitions: Mapping[str, Prohibition] = attrs.field(factory=dict)
     agreements: Mapping[str, Agreement] = attrs.field(factory=dict)
+    tags: Mapping[str, Tag] = attrs.field(factory=dict)
+    """The tags the card declares; empty when it uses tags without declaring them."""
     extends: tuple[str, ...] = ()
     """The chain of policies this one extends, nearest first."""
     overrides: tuple[str, ...] = ()
@@ -354,6 +379,11 @@ class Policy:
                 best, best_depth = cell, depth
         self._cells[active, role] = best
         return best
+
+    def tag_title(self, tag: str) -> str:
+        """The words of a tag: its declared title, or its id when the card declares none."""
+        found = self.tags.get(tag)
+        return found.title if found is not None else tag
 
     def party_kind(self, party: str) -> str:
         """The kind of a party (``client``, ``professional`` …), or ``""`` if unknown."""

@@ -78,7 +78,8 @@ def _transition(
         refused = first_refusal(rule, work)
         if refused is None:
             try:
-                return step.dispatch(work, step.compiled.event_of[rule.id], rule.id, rule.source)
+                event = step.compiled.event_of[rule.id]
+                return step.dispatch(work, event, rule.id, rule.source, rule.tags)
             except CommandRefused as chart_refused:
                 refused = chart_refused
         refusal = refusal or refused
