@@ -50,7 +50,9 @@ class Change:
     """One difference on the card: what, where, before and after (as plain data)."""
 
     kind: str
-    """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``."""
+    """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``;
+    ``tag`` (a declared tag) and ``tags`` (the tags of a rule or criterion, ``where``
+    naming it as ``transitions.ID``, ``criteria.ID`` …)."""
     where: str
     what: str
     old: Any = None
@@ -145,6 +147,25 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
             lambda d: {role: list(h) for role, h in sorted(d.roles.items())},
         )
     )
+    out.extend(_tag_changes(old, new))
+    return out
+
+
+_TAGGED = ("transitions", "criteria", "measures", "decisions", "activities")
+"""The parts of a card whose entries may carry tags."""
+
+
+def _tag_changes(old: Policy, new: Policy) -> list[Change]:
+    """Declared tags added, removed or retitled, and every rule or criterion present in
+    both cards whose tags changed: a step counted under another tag in every report."""
+    out = _keyed("tag", old.tags, new.tags, lambda t: {"title": t.title})
+    for part in _TAGGED:
+        before: Mapping[str, Any] = getattr(old, part)
+        after: Mapping[str, Any] = getattr(new, part)
+        for key in before:
+            if key in after and before[key].tags != after[key].tags:
+                old_tags, new_tags = list(before[key].tags), list(after[key].tags)
+                out.append(Change("tags", f"{part}.{key}", "changed", old_tags, new_tags))
     return out
 
 
