@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -22,6 +24,7 @@ from regiekaart.analysis.situations import default_household
 from regiekaart.cli import app
 from regiekaart.render.cardview import transitions_table
 from regiekaart.render.formats import render_card
+from regiekaart.render.scxml import RK_NS, SCXML_NS, render_scxml
 from regiekaart.render.timeline import render_timeline, timeline_from_events
 from regiekaart.render.view import card_view
 from regiekaart.verify.counterexample import tell, trace_tags
@@ -211,3 +214,23 @@ def test_the_documented_example_validates_and_tags_its_steps(tmp_path: Path) -> 
         )
     )
     assert event.tags == ("onveiligheid", "stagnatie-samenwerking")
+
+
+def test_the_scxml_export_keeps_a_steps_tags_in_the_cards_namespace() -> None:
+    root = ET.fromstring(render_scxml(card_view(universeel())))
+    step = root.find(f".//{{{SCXML_NS}}}transition[@event='calamiteit_1_4']")
+    assert step is not None
+    assert step.get(f"{{{RK_NS}}}tags") == "calamiteit"
+    untagged = root.find(f".//{{{SCXML_NS}}}transition[@event='opschalen_2_3']")
+    assert untagged is not None
+    assert untagged.get(f"{{{RK_NS}}}tags") is None
+
+
+def test_audit_verify_on_a_store_written_before_tags(tmp_path: Path) -> None:
+    store = tmp_path / "zonder-tags.sqlite"
+    shutil.copyfile(ROOT / "tests" / "stores" / "zonder-tags.sqlite", store)
+    done = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{store}", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    assert all(c["ok"] and c["replayed"] for c in report["cases"])
