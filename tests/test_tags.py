@@ -41,7 +41,7 @@ from regiekaart.runtime.records import Event, structure_event, unstructure
 from regiekaart.store import open_store
 from regiekaart.store.audit import chain_hash
 from regiekaart.testing._checks import check_tags
-from store_support import quiet_logs
+from store_support import Backend, quiet_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 MACHINES = ROOT / "machines"
@@ -383,3 +383,23 @@ def _drop_guards(con: sqlite3.Connection) -> None:
 def test_the_event_type_keeps_tags_last() -> None:
     """New fields of an event go after the ones stores already hold."""
     assert [f.name for f in attrs.fields(Event)][-1] == "tags"
+
+
+def test_a_tagged_case_comes_back_with_its_tags_from_every_backend(db: Backend) -> None:
+    policy = _universeel()
+    with open_store(db.url) as store:
+        case = new_case(policy, "k-1")
+        case.apply(HULP)
+        store.create(case)
+        store.send(policy, "k-1", STAGNATIE, clock=StepClock(datetime(2027, 2, 1, tzinfo=UTC)))
+        loaded = store.load(policy, "k-1")
+        assert [e.tags for e in loaded.events] == [
+            (),
+            (),
+            ("onveiligheid", "stagnatie-samenwerking"),
+        ]
+        bodies = [row.body for row in store.history("k-1")]
+        assert ["tags" in body for body in bodies] == [False, False, True]
+        report = store.verify()[0]
+        assert report.ok
+        assert report.replayed
