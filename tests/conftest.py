@@ -6,10 +6,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from case_stories import MACHINES, POLICIES
 from regiekaart import Policy, load_policy
 from store_support import BACKENDS, Backend, backend
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Every test leaves structlog as it found it: a test that quiets the log (or runs
+    the command line in this process) must not hide the events a later test captures,
+    so no test's outcome depends on the order the suite runs in."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ Random small scenarios over the universal card — including attempts by parties
 does not authorise, criteria left out, dominance mixes and measures — are run through
 both engines: the kernel over tables derived from the explorer, the reference through
 one real Case per household. Configuration and role holders of every household in every
-week must agree, and so must the refusals by rule and the informing by recipient.
+week must agree, and so must the refusals by rule, the informing by recipient and the
+accepted steps per tag of the card (calamiteit, stagnatie-samenwerking, onveiligheid).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from conftest import MACHINES, write_scenario
 from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import Run, simulate_range
 from regiekaart.simulate.model import Model, compile_model
+from regiekaart.simulate.output import tables
 from regiekaart.simulate.reference import ReferenceRun, simulate_reference
 
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
@@ -135,12 +137,15 @@ def kernel_view(model: Model, run: Run) -> list[list[tuple[Any, ...]]]:
     ]
 
 
-def kernel_counts(model: Model, run: Run) -> tuple[list[Counter[str]], list[Counter[str]]]:
+def kernel_counts(
+    model: Model, run: Run
+) -> tuple[list[Counter[str]], list[Counter[str]], list[Counter[str]]]:
     columns = model.width + 1
-    refusals, informed = [], []
+    refusals, informed, tags = [], [], []
     for row in run.edges.tolist():
         refused: Counter[str] = Counter()
         told: Counter[str] = Counter()
+        tagged: Counter[str] = Counter()
         for flat, count in enumerate(row):
             if not count:
                 continue
@@ -150,16 +155,22 @@ def kernel_counts(model: Model, run: Run) -> tuple[list[Counter[str]], list[Coun
                 refused[model.rules[rule]] += count
             for recipient in model.informed[si][j]:
                 told[recipient] += count
+            for tag in model.tags[si][j]:
+                tagged[tag] += count
         refusals.append(refused)
         informed.append(told)
-    return refusals, informed
+        tags.append(tagged)
+    return refusals, informed, tags
 
 
 def assert_same(model: Model, run: Run, reference: ReferenceRun) -> None:
     assert kernel_view(model, run) == reference.trajectory
-    refusals, informed = kernel_counts(model, run)
+    refusals, informed, tags = kernel_counts(model, run)
     assert refusals == reference.refusals
     assert informed == reference.informed
+    assert tags == reference.tags
+    table = tables(model, run, 0).tags
+    assert sum(table["count"]) == sum(sum(c.values()) for c in reference.tags)
 
 
 @settings(
@@ -193,3 +204,4 @@ def test_the_shipped_scenario_agrees_on_a_thousand_households(
     )
     assert moved > 100  # the households did go somewhere
     assert sum(sum(c.values()) for c in reference.refusals) > 0
+    assert sum(c["calamiteit"] for c in reference.tags) > 0  # §1.6: calamities were counted

@@ -51,7 +51,17 @@ def test_counts_add_up_and_the_files_reproduce_the_run(tmp_path: Path) -> None:
     assert summary["seed"] == scenario.seed
     assert summary["regiekaart"] == __version__
     assert summary["scenario"]["content"]["events"]["fase1"][0]["kind"] == "signal"
-    assert len(paths) == 7
+    assert len(paths) == 8
+    tagged = pq.read_table(tmp_path / "tags.parquet").to_pydict()
+    assert set(tagged) == {"replication", "week", "tag", "count"}
+    assert "calamiteit" in tagged["tag"]  # §1.6: the calamity steps of the scenario
+    totals = {
+        tag: sum(c for t, c, r in zip(tagged["tag"], tagged["count"], tagged["replication"],
+                                      strict=True) if t == tag and r == 0)
+        for tag in set(tagged["tag"])
+    }  # fmt: skip
+    for tag, count in totals.items():
+        assert result.headlines[0][f"steps tagged/{tag}"] == count
     again = simulate(scenario, households=2000, weeks=12, replications=2)
     assert again.headlines == result.headlines
 

@@ -42,21 +42,25 @@ def info_json(info: CaseInfo) -> dict[str, Any]:
 def events_table(title: str, events: Sequence[Event]) -> Table:
     """The events a command (or batch) added: rule, source, configuration and hand-overs."""
     table = Table(title=cell(title), title_justify="left", show_lines=True)
+    tagged = any(event.tags for event in events)
     for column in ("seq", "command", "rule", "§ source", "after", "hand-overs"):
         table.add_column(column)
+    if tagged:
+        table.add_column("tags")
     for event in events:
         handovers = [
             f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
             for h in event.handovers
         ]
-        table.add_row(
+        row: list[Text | str] = [
             str(event.seq),
             cell(event.command.type),
             cell(event.rule),
             cell(event.source),
             lines(event.after),
             lines(handovers),
-        )
+        ]
+        table.add_row(*row, *([cell(", ".join(event.tags))] if tagged else []))
     return table
 
 
@@ -125,9 +129,10 @@ def history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Ev
     """The audit trail: who decided what, on which rule and criteria, when, and why."""
     title = cell(f"case {case_id}: audit trail")
     table = Table(title=title, title_justify="left", show_lines=True)
+    tagged = any(event.tags for event in events)
     columns = (
-        "seq", "time", "actor", "command", "rule", "§ source", "criteria", "reason",
-        "configuration after",
+        "seq", "time", "actor", "command", "rule", "§ source", "criteria",
+        *(("tags",) if tagged else ()), "reason", "configuration after",
     )  # fmt: skip
     for column in columns:
         table.add_column(column, no_wrap=column in ("seq", "time"))
@@ -142,6 +147,7 @@ def history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Ev
             cell(event.rule),
             cell(event.source),
             cell(", ".join(command.criteria)),
+            *([cell(", ".join(event.tags))] if tagged else []),
             cell(command.reason, multiline=True),
             lines(event.after),
         )

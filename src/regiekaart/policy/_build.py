@@ -28,6 +28,7 @@ from regiekaart.policy.model import (
     RoleCell,
     RoleDef,
     StateDef,
+    Tag,
     TransitionRule,
 )
 from regiekaart.policy.sourcemap import Located, dotted
@@ -173,8 +174,22 @@ def _transitions(document: Mapping[str, Any]) -> dict[str, TransitionRule]:
             description=str(raw.get("description", "")).strip(),
             source=str(raw.get("source", "")),
             assign_written=_written(assign),
+            tags=_tuple(raw.get("tags")),
         )
     return rules
+
+
+def _tags(document: Mapping[str, Any]) -> dict[str, Tag]:
+    return {
+        tid: Tag(
+            id=tid,
+            title=str(t["title"]).strip(),
+            description=str(t.get("description", "")).strip(),
+            source=str(t.get("source", "")),
+        )
+        for tid, t in (document.get("tags") or {}).items()
+        if t is not None
+    }
 
 
 def build(
@@ -226,7 +241,12 @@ def build(
         states=_states(document),
         transitions=_transitions(document),
         criteria={
-            cid: Criterion(id=cid, text=str(c["text"]).strip(), source=c.get("source", ""))
+            cid: Criterion(
+                id=cid,
+                text=str(c["text"]).strip(),
+                source=c.get("source", ""),
+                tags=_tuple(c.get("tags")),
+            )
             for cid, c in (document.get("criteria") or {}).items()
         },
         member_groups={g: str(t) for g, t in (document.get("member_groups") or {}).items()},
@@ -240,6 +260,7 @@ def build(
                 ended_by=_tuple(m.get("ended_by")),
                 description=str(m.get("description", "")).strip(),
                 source=m.get("source", ""),
+                tags=_tuple(m.get("tags")),
             )
             for mid, m in (measures.get("options") or {}).items()
         },
@@ -265,6 +286,7 @@ def build(
                 to=_tuple(a.get("to")),
                 description=str(a.get("description", "")).strip(),
                 source=a.get("source", ""),
+                tags=_tuple(a.get("tags")),
             )
             for aid, a in (document.get("activities") or {}).items()
         },
@@ -278,6 +300,7 @@ def build(
                 inform=_tuple(d.get("inform")),
                 description=str(d.get("description", "")).strip(),
                 source=d.get("source", ""),
+                tags=_tuple(d.get("tags")),
             )
             for did, d in (document.get("decisions") or {}).items()
         },
@@ -332,6 +355,7 @@ def build(
             for aid, a in (document.get("agreements") or {}).items()
         },
         party_groups=_party_groups(document),
+        tags=_tags(document),
         extends=chain,
         overrides=overrides,
         sources={dotted(p): f"{f}:{line}" for p, (f, line) in located.items() if p},

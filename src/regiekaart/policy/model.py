@@ -17,6 +17,17 @@ from typing import Literal
 import attrs
 from attrs import frozen
 
+from regiekaart.policy._duties import (
+    Activity,
+    Agreement,
+    Decision,
+    InvariantDef,
+    Obligation,
+    Prohibition,
+    Tag,
+)
+from regiekaart.policy._kinds import Direction, PartyKind, TransitionKind
+
 __all__ = [
     "Activity",
     "Agreement",
@@ -35,13 +46,10 @@ __all__ = [
     "RoleCell",
     "RoleDef",
     "StateDef",
+    "Tag",
     "TransitionKind",
     "TransitionRule",
 ]
-
-PartyKind = Literal["client", "community", "professional", "official", "court"]
-TransitionKind = Literal["escalate", "deescalate", "change", "close"]
-Direction = Literal["up", "down"]
 
 
 @frozen
@@ -166,6 +174,8 @@ class Criterion:
     id: str
     text: str
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -196,6 +206,8 @@ class TransitionRule:
     assign_written: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     """The ``assign`` lists as the card writes them, where they name a party group;
     ``assign`` holds the members."""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -212,6 +224,8 @@ class Measure:
     ended_by: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    tags: tuple[str, ...] = ()
+    """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
 
 
 @frozen
@@ -222,93 +236,6 @@ class DominanceOption:
     title: str
     roles: Mapping[str, tuple[str, ...]]
     source: str = ""
-
-
-@frozen
-class Activity:
-    """A recordable step that changes no phase: a signal, an advice, a melding."""
-
-    id: str
-    command: Literal["signal", "advice", "melding"]
-    title: str
-    in_states: tuple[str, ...]
-    by: tuple[str, ...] = ()
-    by_kinds: tuple[str, ...] = ()
-    to: tuple[str, ...] = ()
-    description: str = ""
-    source: str = ""
-
-
-@frozen
-class Decision:
-    """A formal decision a party records; it may set a fact and oblige informing."""
-
-    id: str
-    title: str
-    by: tuple[tuple[str, ...], ...]
-    in_states: tuple[str, ...]
-    sets: str | None = None
-    """The fact it sets; it holds until the case leaves the phase it was taken in."""
-    inform: tuple[str, ...] = ()
-    description: str = ""
-    source: str = ""
-
-
-@frozen
-class Obligation:
-    """An informing duty: when its trigger fires, recipients must be informed."""
-
-    id: str
-    title: str
-    inform: tuple[str, ...] = ()
-    by_role: str | None = None
-    on_enter: str | None = None
-    when_role: str | None = None
-    when_holders: tuple[str, ...] = ()
-    mutual_role: str | None = None
-    """When this role has two or more holders, each is informed of the others."""
-    mode: Literal["task", "record"] = "task"
-    source: str = ""
-
-
-@frozen
-class Prohibition:
-    """A step the card rules out explicitly ("afschalen niet aan de orde")."""
-
-    id: str
-    kind: TransitionKind
-    source_state: str
-    title: str
-    description: str = ""
-    source: str = ""
-
-
-@frozen
-class Agreement:
-    """An existing working agreement, route or guideline that applies in some phases.
-
-    The card lists them per phase ("Bestaande werkafspraken, routes en richtlijnen") so
-    that professionals know which protocol or covenant governs their work there; the
-    engine does not enforce them, it carries them for rendering and reports.
-    """
-
-    id: str
-    title: str
-    phases: tuple[str, ...]
-    source: str = ""
-    description: str = ""
-
-
-@frozen
-class InvariantDef:
-    """A declared obligation of the handreiking that must hold in every situation."""
-
-    id: str
-    title: str
-    checks: tuple[tuple[str, Mapping[str, object]], ...]
-    """Each a generic check of :mod:`regiekaart.analysis.invariants` with its parameters."""
-    source: str = ""
-    description: str = ""
 
 
 @frozen
@@ -336,6 +263,8 @@ class Policy:
     agreements: Mapping[str, Agreement] = attrs.field(factory=dict)
     party_groups: Mapping[str, PartyGroup] = attrs.field(factory=dict)
     """The card's ``groups:``: named collectives of parties."""
+    tags: Mapping[str, Tag] = attrs.field(factory=dict)
+    """The tags the card declares; empty when it uses tags without declaring them."""
     extends: tuple[str, ...] = ()
     """The chain of policies this one extends, nearest first."""
     overrides: tuple[str, ...] = ()
@@ -400,6 +329,11 @@ class Policy:
                 best, best_depth = cell, depth
         self._cells[active, role] = best
         return best
+
+    def tag_title(self, tag: str) -> str:
+        """The words of a tag: its declared title, or its id when the card declares none."""
+        found = self.tags.get(tag)
+        return found.title if found is not None else tag
 
     def party_kind(self, party: str) -> str:
         """The kind of a party (``client``, ``professional`` …), or ``""`` if unknown."""

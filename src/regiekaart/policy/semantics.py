@@ -43,6 +43,7 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     for path, message in _groups.group_problems(policy):
         problems.add(path, message)
     _cardinality.check(policy, problems.add)
+    _check_tags(policy, problems)
     return problems.items
 
 
@@ -291,3 +292,22 @@ def _check_agreements(policy: Policy, problems: _Problems) -> None:
                     ("agreements", agreement.id, "phases", index),
                     f"unknown phase {phase!r} (agreements apply in phases: {', '.join(phases)})",
                 )
+
+
+def _check_tags(policy: Policy, problems: _Problems) -> None:
+    """A card that declares its tags uses no other: a misspelt tag would silently count
+    its steps apart in every report."""
+    if not policy.tags:
+        return
+    tagged: list[tuple[KeyPath, tuple[str, ...]]] = [
+        *((("transitions", r.id), r.tags) for r in policy.transitions.values()),
+        *((("criteria", c.id), c.tags) for c in policy.criteria.values()),
+        *((("measures", "options", m.id), m.tags) for m in policy.measures.values()),
+        *((("decisions", d.id), d.tags) for d in policy.decisions.values()),
+        *((("activities", a.id), a.tags) for a in policy.activities.values()),
+    ]
+    known = ", ".join(policy.tags)
+    for path, tags in tagged:
+        for index, tag in enumerate(tags):
+            if tag not in policy.tags:
+                problems.add((*path, "tags", index), f"unknown tag {tag!r} (known tags: {known})")

@@ -190,6 +190,8 @@ def transitions_table(card: CardView) -> Table:
     for step in sorted(card.steps, key=lambda s: s.order):
         title = Text(step.title)
         title.append(f"\n{step.id} ({step.kind})", style="dim")
+        if step.tags:
+            title.append("\ntags: " + ", ".join(t.title for t in step.tags), style="dim")
         table.add_row(
             title,
             _route(step),
@@ -235,7 +237,12 @@ def _criteria(step: TransitionView) -> Text:
     if not step.criteria:
         return Text("—", style="dim")
     text = Text("all of: " if step.criteria_mode == "all" else "any of: ", style="dim")
-    text.append(", ".join(c.id for c in step.criteria))
+    text.append(
+        ", ".join(
+            c.id + (f" ({', '.join(t.title for t in c.tags)})" if c.tags else "")
+            for c in step.criteria
+        )
+    )
     return text
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "RowCell",
     "SlotOption",
     "SubState",
+    "TagRef",
     "TransitionView",
     "deciders_words",
 ]
@@ -199,6 +200,16 @@ class Column:
 
 
 @frozen
+class TagRef:
+    """A tag as the card words it: what a step or criterion is classified by."""
+
+    id: str
+    title: str
+    description: str = ""
+    source: str = ""
+
+
+@frozen
 class CriterionRef:
     """A criterion as the card words it."""
 
@@ -206,6 +217,7 @@ class CriterionRef:
     text: str
     source: str
     overridden: bool
+    tags: tuple[TagRef, ...] = ()
 
 
 @frozen
@@ -242,6 +254,8 @@ class TransitionView:
     order: tuple[int, int]
     """Where the step sits between the phases: the order of the phase it leaves, then of
     the phase it enters (its own for a step within a phase; after every phase for closing)."""
+    tags: tuple[TagRef, ...] = ()
+    """The step's own tags (its criteria carry theirs)."""
 
 
 @frozen
@@ -340,6 +354,8 @@ class CardView:
     chart_states: tuple[ChartState, ...]
     chart_transitions: tuple[ChartTransition, ...]
     initial_state: str
+    tags: tuple[TagRef, ...] = ()
+    """The tags the card declares, or uses without declaring, in the card's order."""
 
 
 def deciders_words(

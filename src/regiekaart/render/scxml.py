@@ -32,7 +32,7 @@ __all__ = [
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 RK_NS = "urn:regiekaart:scxml:1"
-"""The namespace of the card's own words (titles, deciders, criteria) on SCXML elements."""
+"""The namespace of the card's own words (titles, deciders, criteria, tags) on SCXML elements."""
 
 MEASURES = "measures"
 """The data item counting the measures in force; the kader switches on it."""
@@ -111,12 +111,15 @@ def scxml_tree(card: CardView) -> ET.Element:
     for t in card.chart_transitions:
         by_source.setdefault(t.source, []).append(t)
     criteria = {s.id: " ".join(c.id for c in s.criteria) for s in card.steps}
+    tags = {s.id: " ".join(t.id for t in s.tags) for s in card.steps}
     for state in card.chart_states:
         _state(root, state, by_source)
     for element in root.iter(_tag("transition")):
         rule = element.get(_rk("rule"))
         if rule and criteria.get(rule):
             element.set(_rk("criteria"), criteria[rule])
+        if rule and tags.get(rule):
+            element.set(_rk("tags"), tags[rule])
     ET.indent(root, space="  ")
     return root
 

@@ -80,6 +80,8 @@ class Entry:
     holdings: tuple[Holding, ...]
     informed: tuple[str, ...]
     failures: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+    """The titles of the tags the step was recorded with (a calamity, stalled co-operation)."""
 
 
 @frozen
@@ -182,6 +184,7 @@ def _entry(
         holdings=_holdings(policy, words, roles_before, roles_after),
         informed=informed,
         failures=tuple(failures),
+        tags=tuple(policy.tag_title(t) for t in event.tags) if event is not None else (),
     )
 
 

@@ -35,6 +35,7 @@ from regiekaart.render.model import (
     Row,
     RowCell,
     SubState,
+    TagRef,
     TransitionView,
 )
 from regiekaart.render.palette import colour
@@ -172,6 +173,27 @@ def _route_order(policy: Policy, rule: TransitionRule) -> tuple[int, int]:
     return source, (len(policy.states) + 1 if target.final else target.order)
 
 
+def _tag(policy: Policy, tag: str) -> TagRef:
+    found = policy.tags.get(tag)
+    if found is None:
+        return TagRef(tag, tag)
+    return TagRef(tag, found.title, found.description, found.source)
+
+
+def _tags(policy: Policy) -> tuple[TagRef, ...]:
+    """The declared tags; for a card that declares none, the tags it uses, as written."""
+    used = [
+        tag
+        for part in (policy.transitions, policy.criteria, policy.measures)
+        for item in part.values()
+        for tag in item.tags
+    ]
+    used += [t for d in policy.decisions.values() for t in d.tags]
+    used += [t for a in policy.activities.values() for t in a.tags]
+    ids = list(policy.tags) or list(dict.fromkeys(used))
+    return tuple(_tag(policy, t) for t in ids)
+
+
 def _criteria(ex: Extractor, rule: TransitionRule) -> tuple[CriterionRef, ...]:
     criteria = ex.policy.criteria
     return tuple(
@@ -180,6 +202,7 @@ def _criteria(ex: Extractor, rule: TransitionRule) -> tuple[CriterionRef, ...]:
             criteria[c].text if c in criteria else c,
             criteria[c].source if c in criteria else "",
             ex.overridden(f"criteria.{c}"),
+            tuple(_tag(ex.policy, t) for t in criteria[c].tags) if c in criteria else (),
         )
         for c in rule.criteria
     )
@@ -223,6 +246,7 @@ def _step(ex: Extractor, compiled: CompiledPolicy, rule: TransitionRule) -> Tran
         footnote=ex.footnote(rule.title or rule.id, rule.source, path),
         overridden=ex.overridden(path) or any(c.overridden for c in criteria),
         order=_route_order(policy, rule),
+        tags=tuple(_tag(policy, t) for t in rule.tags),
     )
 
 
@@ -252,6 +276,7 @@ def _options(ex: Extractor, kind: Literal["dominance", "measures"]) -> tuple[Opt
                 ("Opgelegd door", ex.party_names(m.imposed_by)),
                 *((ex.role_title(r), ex.party_names(h)) for r, h in m.roles.items()),
                 ("Groep", (policy.member_groups.get(m.group, m.group),)),
+                *((("Tags", tuple(policy.tag_title(t) for t in m.tags)),) if m.tags else ()),
             ),
             m.source,
         )
@@ -333,4 +358,5 @@ def card_view(policy: Policy, compiled: CompiledPolicy | None = None) -> CardVie
         chart_states=chart_states,
         chart_transitions=chart_transitions,
         initial_state=compiled.chart_id[policy.initial_state().id],
+        tags=_tags(policy),
     )

@@ -53,7 +53,7 @@ def record_activity(step: Applying, command: Signal | RecordAdvice | Melding) ->
         recipient = command.to or (activity.to[0] if activity.to else "")
         if recipient:
             informed = (Informed(recipient=recipient, by=(command.actor,), about=activity.id),)
-    return step.record(activity.id, activity.source, informed=informed)
+    return step.record(activity.id, activity.source, informed=informed, tags=activity.tags)
 
 
 def find_activity(step: Applying) -> Activity:
@@ -140,7 +140,9 @@ def decide(step: Applying, command: RecordDecision) -> Accepted:
     informed = tuple(
         Informed(recipient=r, by=command.parties, obligation=decision.id) for r in decision.inform
     )
-    return step.record(decision.id, decision.source, informed=informed, facts=facts)
+    return step.record(
+        decision.id, decision.source, informed=informed, facts=facts, tags=decision.tags
+    )
 
 
 def appoint(step: Applying, command: Appoint) -> Accepted:

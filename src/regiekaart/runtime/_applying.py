@@ -86,7 +86,9 @@ class Applying:
             NotAuthorized, f"{command.actor} may not; decided by: {who}", rule, source
         )
 
-    def dispatch(self, work: Work, event: str, rule: str, source: str) -> Accepted:
+    def dispatch(
+        self, work: Work, event: str, rule: str, source: str, tags: tuple[str, ...] = ()
+    ) -> Accepted:
         """Send ``event`` to the chart with ``work``; record, or restore and refuse."""
         compiled, chart = self.compiled, self.chart
         before = self.state.configuration
@@ -110,7 +112,9 @@ class Applying:
             for role in roles.required_roles(self.policy, frozenset(after)):
                 if not settled.get(role):
                     raise RuntimeError(f"internal: {role} left without a holder by {event}")
-            return self.record(rule, source, roles=settled, facts=work.facts, after=after)
+            return self.record(
+                rule, source, roles=settled, facts=work.facts, after=after, tags=tags
+            )
         except BaseException:
             compiled.place(chart, before)
             raise
@@ -126,8 +130,12 @@ class Applying:
         informed: tuple[Informed, ...] = (),
         fulfilled: tuple[str, ...] = (),
         obligations: tuple[OpenObligation, ...] | None = None,
+        tags: tuple[str, ...] = (),
     ) -> Accepted:
-        """The command accepted: its new state, obligations, and the log entry."""
+        """The command accepted: its new state, obligations, and the log entry.
+
+        ``tags`` are the tags of the accepting rule; the event adds those of the
+        criteria the command invokes."""
         state = self.state
         after = state.configuration if after is None else after
         new_roles = dict(state.roles) if roles is None else dict(roles)
@@ -150,6 +158,7 @@ class Applying:
             handovers=handovers(state.roles, new_roles),
             informed=(*informed, *called_for),
             fulfilled=fulfilled,
+            tags=event_tags(self.policy, tags, self.command.criteria),
         )
         new_state = CaseState(
             configuration=after,
@@ -182,6 +191,19 @@ class Applying:
         )
         if refused is not None:
             raise refused
+
+
+def event_tags(
+    policy: Policy, rule_tags: Sequence[str], criteria: Sequence[str]
+) -> tuple[str, ...]:
+    """The tags an event records: its rule's and its criteria's, each once, sorted — so
+    the order a card lists them in is no part of what a case did."""
+    found = set(rule_tags)
+    for criterion in criteria:
+        known = policy.criteria.get(criterion)
+        if known is not None:
+            found.update(known.tags)
+    return tuple(sorted(found))
 
 
 def handovers(

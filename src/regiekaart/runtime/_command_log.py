@@ -40,9 +40,16 @@ def is_replaying() -> bool:
 
 
 def log_accepted(
-    case_id: str, command: Command, rule: str, seq: int, configuration: tuple[str, ...]
+    case_id: str,
+    command: Command,
+    rule: str,
+    seq: int,
+    configuration: tuple[str, ...],
+    tags: tuple[str, ...] = (),
 ) -> None:
-    """Log ``command`` accepted as event ``seq`` by ``rule``, ending in ``configuration``."""
+    """Log ``command`` accepted as event ``seq`` by ``rule``, ending in ``configuration``;
+    the event's tags, when it has any, so a host can count steps by them as they happen."""
+    extra = {"tags": list(tags)} if tags else {}
     _logger.info(
         "command.accepted",
         case=case_id,
@@ -51,6 +58,7 @@ def log_accepted(
         rule=rule,
         seq=seq,
         configuration=list(configuration),
+        **extra,
     )
 
 

@@ -75,4 +75,4 @@ def _dispatch(step: Applying, event: str, facts: Facts, measure: Measure) -> Acc
         facts=facts,
         roles=dict(step.state.roles),
     )
-    return step.dispatch(work, event, measure.id, measure.source)
+    return step.dispatch(work, event, measure.id, measure.source, measure.tags)

@@ -16,7 +16,7 @@ from regiekaart.clock import Clock
 from regiekaart.errors import InvalidCommand
 from regiekaart.policy.model import Policy
 from regiekaart.runtime import roles
-from regiekaart.runtime._applying import Accepted, checked_time, handovers
+from regiekaart.runtime._applying import Accepted, checked_time, event_tags, handovers
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import OpenCase
 from regiekaart.runtime.guards import Work
@@ -58,6 +58,7 @@ def open_case(
         rule="open",
         after=configuration,
         handovers=handovers({}, role_map),
+        tags=event_tags(policy, (), command.criteria),
     )
     state = CaseState(configuration=configuration, roles=role_map, members=command.members, seq=1)
     return model, chart, Accepted(event=event, state=state)

@@ -33,9 +33,14 @@ def opening_of(case_id: str, events: Sequence[Event]) -> OpenCase:
 
 
 def check_replayed(value: Snapshot, events: Sequence[Event], state: CaseState) -> None:
-    """Refuse ``value`` unless its log replayed to ``events`` and ``state``."""
+    """Refuse ``value`` unless its log replayed to ``events`` and ``state``.
+
+    The tags are not compared: they are how the card an event was decided under
+    classified it, and a later card may classify the same step otherwise without the
+    case having been any different. The store's audit replays each event under the card
+    it was decided under and compares its tags too."""
     for ours, theirs in zip(events, value.log, strict=True):
-        if ours != theirs:
+        if attrs.evolve(ours, tags=theirs.tags) != theirs:
             raise SnapshotMismatch(
                 f"case {value.case}: event {theirs.seq} of the log is not what its "
                 f"command gives under this policy ({_differs(ours, theirs)})"

@@ -70,7 +70,8 @@ def _transition(
         refused = first_refusal(rule, work)
         if refused is None:
             try:
-                return step.dispatch(work, step.compiled.event_of[rule.id], rule.id, rule.source)
+                event = step.compiled.event_of[rule.id]
+                return step.dispatch(work, event, rule.id, rule.source, rule.tags)
             except InvalidTime:
                 raise
             except CommandRefused as chart_refused:

@@ -213,6 +213,7 @@ class Case:
         """The case ``value``'s log gives under ``policy``, refused unless it is ``value``."""
         case = cls.replay(policy, value.case, value.log)
         check_replayed(value, case._events, case._state)
+        case._events = list(value.log)  # the same events, with the tags they were given
         return case
 
     @classmethod
@@ -339,7 +340,7 @@ class Case:
         except CommandRefused as refusal:
             log_refused(self.case_id, command, refusal, self._state.configuration)
             raise
-        log_accepted(self.case_id, command, event.rule, event.seq, event.after)
+        log_accepted(self.case_id, command, event.rule, event.seq, event.after, event.tags)
         return event
 
     def _apply(self, command: Command) -> Event:

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import cattrs
 from attrs import frozen
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from regiekaart.runtime.commands import Command, Member, structure_command, unstructure_command
 
@@ -123,6 +124,8 @@ class Event:
     informed: tuple[Informed, ...] = ()
     fulfilled: tuple[str, ...] = ()
     """Obligations this event fulfilled, as ``obligation:recipient``."""
+    tags: tuple[str, ...] = ()
+    """The tags of the rule that accepted it and of the criteria it invokes, sorted."""
 
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -132,6 +135,12 @@ converter.register_unstructure_hook(Command, unstructure_command)
 converter.register_structure_hook(Command, lambda value, _: structure_command(value))
 converter.register_unstructure_hook_func(
     lambda cls: isinstance(cls, type) and issubclass(cls, Command), unstructure_command
+)
+# An event without tags is written without the key, exactly as before events had tags:
+# stored events are hash-chained over their JSON, so every existing link stays valid,
+# and a tagged event is chained over its tags like over any other field.
+converter.register_unstructure_hook(
+    Event, make_dict_unstructure_fn(Event, converter, tags=override(omit_if_default=True))
 )
 
 

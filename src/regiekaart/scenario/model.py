@@ -259,6 +259,7 @@ class StepResult:
                 }
                 for i in (self.event.informed if self.event is not None else ())
             ],
+            "tags": list(self.event.tags) if self.event is not None else [],
             "failures": list(self.failures),
         }
 

@@ -87,6 +87,8 @@ class Model:
     rules: list[str]
     informed: list[list[tuple[str, ...]]]
     """Per situation and attempt: the recipients the accepted event informed."""
+    tags: list[list[tuple[str, ...]]]
+    """Per situation and attempt: the tags the accepted event records."""
     starts: Any
     """int32 (compositions, start states, 2): starting situation, without / under a measure."""
     phases: list[str]
@@ -120,10 +122,12 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
     refusal = np.full((count, width + 1), -1, dtype=np.int32)
     rules: list[str] = []
     informed: list[list[tuple[str, ...]]] = []
+    tagged: list[list[tuple[str, ...]]] = []
     for situation in situations:
         attempts = scenario.attempts(situation.state.configuration)
         cum[situation.index] = draws.cumulative([a.p for a in attempts], width)
         row: list[tuple[str, ...]] = [() for _ in range(width + 1)]
+        tags: list[tuple[str, ...]] = [() for _ in range(width + 1)]
         for j, attempt in enumerate(attempts):
             tried = outcomes.get((situation.index, j))
             if tried is None:
@@ -137,11 +141,13 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
                 assert isinstance(tried.target, int)
                 target[situation.index, j] = tried.target
                 row[j] = tuple(i.recipient for i in tried.event.informed)
+                tags[j] = tried.event.tags
                 continue
             if rule not in rules:
                 rules.append(rule)
             refusal[situation.index, j] = rules.index(rule)
         informed.append(row)
+        tagged.append(tags)
     phases = [s.id for s in policy.phases()] + [
         sid for sid, s in policy.states.items() if s.final and "." not in sid
     ]
@@ -168,6 +174,7 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
         refusal=refusal,
         rules=rules,
         informed=informed,
+        tags=tagged,
         starts=starts,
         phases=phases,
         phase_of=phase_of,

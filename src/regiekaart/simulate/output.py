@@ -1,7 +1,8 @@
 """What a simulation reports, derived from the kernel's integer counts and the tables.
 
 The kernel only counts households per situation and draws per (situation, attempt);
-phases, transitions, caseloads, refusals and informing are read off those counts with
+phases, transitions, caseloads, refusals, informing and the accepted steps per tag of
+the card (a calamity, stalled co-operation) are read off those counts with
 the compiled tables, so every figure is a sum of whole households and the same under
 any partitioning. Replications give means with 95% intervals (Student's t).
 
@@ -28,6 +29,7 @@ __all__ = [
     "Tables",
     "headline",
     "interval",
+    "steps_per_tag",
     "summarise",
     "tables",
     "write_parquet",
@@ -62,6 +64,8 @@ class Tables:
     refusals: dict[str, list[Any]]
     informed: dict[str, list[Any]]
     households: dict[str, Any]
+    tags: dict[str, list[Any]]
+    """Accepted steps per week by tag (a step with two tags counts once for each)."""
 
 
 def tables(model: Model, run: Run, replication: int) -> Tables:
@@ -88,7 +92,8 @@ def tables(model: Model, run: Run, replication: int) -> Tables:
     for pi, phase in enumerate(model.phases):
         per_household[f"weeks_{phase}"] = run.weeks_in_phase[:, pi]
         per_household[f"ever_{phase}"] = run.ever[:, pi]
-    return Tables(phases, transitions, caseload, refusals, informed, per_household)
+    tags = _tagged(model, run, replication)
+    return Tables(phases, transitions, caseload, refusals, informed, per_household, tags)
 
 
 def _occupancy(
@@ -160,6 +165,24 @@ def _flows(
     return transitions, refusals, informed
 
 
+def _tagged(model: Model, run: Run, replication: int) -> dict[str, list[Any]]:
+    """Accepted steps by tag, per week: the draws of each (situation, attempt) whose
+    event records the tag."""
+    import numpy as np
+
+    table: dict[str, list[Any]] = {"replication": [], "week": [], "tag": [], "count": []}
+    columns = model.width + 1
+    for week, row in enumerate(run.edges):
+        counted: Counter[str] = Counter()
+        for flat in np.flatnonzero(row).tolist():
+            si, j = divmod(flat, columns)
+            for tag in model.tags[si][j]:
+                counted[tag] += int(row[flat])
+        for tag, count in sorted(counted.items()):
+            _append(table, replication, week, tag=tag, count=count)
+    return table
+
+
 def _append(table: dict[str, list[Any]], replication: int, week: int, **values: Any) -> None:
     table["replication"].append(replication)
     table["week"].append(week)
@@ -170,7 +193,8 @@ def _append(table: dict[str, list[Any]], replication: int, week: int, **values: 
 def headline(model: Model, run: Run) -> dict[str, float]:
     """The figures a replication is summarised by (compared across replications and
     policies): households per phase at the horizon, mean weekly caseload per (role,
-    party), refusals per rule, share ever in each phase, mean weeks per phase."""
+    party), refusals per rule, accepted steps per tag, share ever in each phase, mean
+    weeks per phase."""
     out: dict[str, float] = {}
     end = run.occupancy[-1]
     for pi, phase in enumerate(model.phases):
@@ -187,7 +211,21 @@ def headline(model: Model, run: Run) -> dict[str, float]:
     totals = run.edges.sum(axis=0).reshape(len(model.situations), model.width + 1)
     for ri, rule in enumerate(model.rules):
         out[f"refusals/{rule}"] = float(totals[model.refusal == ri].sum())
+    for tag, count in steps_per_tag(model, totals).items():
+        out[f"steps tagged/{tag}"] = float(count)
     return {key: out[key] for key in sorted(out)}
+
+
+def steps_per_tag(model: Model, counts: Any) -> dict[str, int]:
+    """Accepted steps per tag, from draws per (situation, attempt) as a (situations,
+    width + 1) array; every tag the explored steps can record is named, zero or not, so
+    replications and policies are compared on the same keys."""
+    out: dict[str, int] = {}
+    for si, row in enumerate(model.tags):
+        for j, tags in enumerate(row):
+            for tag in tags:
+                out[tag] = out.get(tag, 0) + int(counts[si, j])
+    return dict(sorted(out.items()))
 
 
 def summarise(runs: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float]]:
@@ -203,7 +241,8 @@ def write_parquet(out: Path, parts: Sequence[Tables]) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("phases", "transitions", "caseload", "refusals", "informed", "households"):
+    names = ("phases", "transitions", "caseload", "refusals", "informed", "households", "tags")
+    for name in names:
         merged: dict[str, Any] = {}
         for part in parts:
             for column, values in getattr(part, name).items():

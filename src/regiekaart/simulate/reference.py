@@ -37,11 +37,13 @@ Snapshot = tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]
 @attrs.define
 class ReferenceRun:
     """Per week (index 0 is the start): each household's configuration and role holders;
-    per week of the horizon: refusals by rule and informing by recipient."""
+    per week of the horizon: refusals by rule, informing by recipient and accepted steps
+    by tag."""
 
     trajectory: list[list[Snapshot]]
     refusals: list[Counter[str]]
     informed: list[Counter[str]]
+    tags: list[Counter[str]] = attrs.field(factory=list)
 
 
 def snapshot(case: Case) -> Snapshot:
@@ -73,6 +75,7 @@ def simulate_reference(
     for week in range(horizon):
         refused: Counter[str] = Counter()
         informed: Counter[str] = Counter()
+        tagged: Counter[str] = Counter()
         u = draws.uniforms(scenario.seed, replication, week, draws.WEEKLY, start, stop).tolist()
         for case, value in zip(cases, u, strict=True):
             key = scenario.table_key(case.configuration)
@@ -91,7 +94,9 @@ def simulate_reference(
                 refused[refusal.rule or type(refusal).__name__] += 1
                 continue
             informed.update(i.recipient for i in event.informed)
+            tagged.update(event.tags)
         run.refusals.append(refused)
         run.informed.append(informed)
+        run.tags.append(tagged)
         run.trajectory.append([snapshot(c) for c in cases])
     return run

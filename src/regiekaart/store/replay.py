@@ -241,7 +241,8 @@ def _step(
 
 def _field(got: Event, recorded: Event) -> str:
     """The first field in which a replayed event differs from the recorded one."""
-    for name in ("command", "rule", "before", "after", "handovers", "informed", "fulfilled"):
+    fields = ("command", "rule", "before", "after", "handovers", "informed", "fulfilled", "tags")
+    for name in fields:
         if getattr(got, name) != getattr(recorded, name):
             return f"its {name} differs"
     return "its time differs" if got.at != recorded.at else "it differs"

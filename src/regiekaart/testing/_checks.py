@@ -19,9 +19,25 @@ from structlog.testing import capture_logs
 
 from regiekaart.analysis.invariants import Invariant, Violation
 from regiekaart.errors import CommandRefused
+from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import Command
+from regiekaart.runtime.records import Event
 from regiekaart.runtime.snapshot import Snapshot
+
+_TAGGED_BY = {
+    "escalate": "transitions",
+    "deescalate": "transitions",
+    "change": "transitions",
+    "close": "transitions",
+    "impose_measure": "measures",
+    "end_measure": "measures",
+    "decision": "decisions",
+    "signal": "activities",
+    "advice": "activities",
+    "melding": "activities",
+}
+"""Which part of the card the rule of an accepted command of each type belongs to."""
 
 
 @contextmanager
@@ -90,6 +106,23 @@ def check_log(logs: Sequence[MutableMapping[str, Any]], command: Command, case_i
     if command.reason:
         leaked = [k for k, v in entry.items() if command.reason in str(v)]
         assert not leaked, f"the reason text reached the log in {leaked}: {entry}"
+
+
+def check_tags(policy: Policy, event: Event, logs: Sequence[MutableMapping[str, Any]]) -> None:
+    """An accepted event carries the tags of its rule and of the criteria it invokes, and
+    its log event names them: reports that count steps by tag count what the card says."""
+    part = getattr(policy, _TAGGED_BY.get(event.command.type, ""), {})
+    rule = part.get(event.rule)
+    expected = set(getattr(rule, "tags", ()))
+    for criterion in event.command.criteria:
+        expected.update(policy.criteria[criterion].tags)
+    assert event.tags == tuple(sorted(expected)), (
+        f"event {event.seq} ({event.rule}) has tags {list(event.tags)}, "
+        f"its rule and criteria give {sorted(expected)}"
+    )
+    for entry in logs:
+        if entry.get("event") == "command.accepted":
+            assert entry.get("tags", []) == list(event.tags), f"log without the tags: {entry}"
 
 
 def check_shadow(

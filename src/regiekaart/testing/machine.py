@@ -85,6 +85,7 @@ from regiekaart.testing._checks import (
     check_log,
     check_refusal,
     check_shadow,
+    check_tags,
     report,
     split_invariants,
 )
@@ -146,13 +147,16 @@ class PolicyStateMachine(RuleBasedStateMachine):
         before = self.snapshot
         configuration = self.case.configuration
         refusal: CommandRefused | None = None
+        event = None
         with captured_logs() as logs:
             try:
-                self.case.apply(command)
+                event = self.case.apply(command)
             except CommandRefused as refused:
                 refusal = refused
         if self.check_logs:
             check_log(logs, command, self.case_id)
+        if event is not None:
+            check_tags(self.policy, event, logs if self.check_logs else ())
         after = self.case.snapshot()
         if refusal is not None:
             check_refusal(command, refusal, before, after, configuration)

@@ -13,6 +13,7 @@ from collections import deque
 from regiekaart.analysis.situations import SituationKey
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.records import Event
+from regiekaart.verify.counterexample import tag_words
 from regiekaart.verify.findings import (
     NO_DEAD_END,
     REACHABILITY,
@@ -117,7 +118,8 @@ def card_coverage(policy: Policy, result: Exploration) -> None:
                     RULES_FIRE,
                     "Every transition of the card can fire",
                     rule.source,
-                    f"{rule.title or rule.id} ({rule.id}) never fires",
+                    f"{rule.title or rule.id} ({rule.id}) never fires"
+                    + (f" [{tag_words(policy, rule.tags)}]" if rule.tags else ""),
                     subject=rule.id,
                 )
             )

@@ -34,7 +34,9 @@ __all__ = [
     "scenario_document",
     "slug",
     "state_title",
+    "tag_words",
     "tell",
+    "trace_tags",
     "write_scenario",
 ]
 
@@ -99,12 +101,26 @@ def _rule_title(policy: Policy, rule: str) -> str:
 
 
 def tell(policy: Policy, trace: Sequence[Event]) -> list[str]:
-    """The trace as numbered sentences, each with where the case stood after it."""
+    """The trace as numbered sentences, each with where the case stood after it and the
+    tags the step was recorded with (a calamity, stalled co-operation)."""
     lines = []
     for number, event in enumerate(trace, start=1):
         after = ", ".join(event.after)
-        lines.append(f"{number}. {describe_command(policy, event.command, event.rule)}  → {after}")
+        told = f"{number}. {describe_command(policy, event.command, event.rule)}  → {after}"
+        if event.tags:
+            told += f"  [{tag_words(policy, event.tags)}]"
+        lines.append(told)
     return lines
+
+
+def tag_words(policy: Policy, tags: Sequence[str]) -> str:
+    """Tags in the card's words: their titles, joined."""
+    return ", ".join(policy.tag_title(t) for t in tags)
+
+
+def trace_tags(trace: Sequence[Event]) -> tuple[str, ...]:
+    """Every tag the steps of a story were recorded with, once each, sorted."""
+    return tuple(sorted({tag for event in trace for tag in event.tags}))
 
 
 def _body(command: Command) -> tuple[str, dict[str, Any]]:

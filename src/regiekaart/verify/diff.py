@@ -51,7 +51,9 @@ class Change:
 
     kind: str
     """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``,
-    ``group`` (a party group's title or members)."""
+    ``group`` (a party group's title or members); ``tag`` (a declared tag) and ``tags``
+    (the tags of a rule or criterion, ``where`` naming it as ``transitions.ID``,
+    ``criteria.ID`` …)."""
     where: str
     what: str
     old: Any = None
@@ -157,6 +159,25 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
     )
     out.extend(_keyed("decision", old.decisions, new.decisions, _decision))
     out.extend(_keyed("activity", old.activities, new.activities, _activity))
+    out.extend(_tag_changes(old, new))
+    return out
+
+
+_TAGGED = ("transitions", "criteria", "measures", "decisions", "activities")
+"""The parts of a card whose entries may carry tags."""
+
+
+def _tag_changes(old: Policy, new: Policy) -> list[Change]:
+    """Declared tags added, removed or retitled, and every rule or criterion present in
+    both cards whose tags changed: a step counted under another tag in every report."""
+    out = _keyed("tag", old.tags, new.tags, lambda t: {"title": t.title})
+    for part in _TAGGED:
+        before: Mapping[str, Any] = getattr(old, part)
+        after: Mapping[str, Any] = getattr(new, part)
+        for key in before:
+            if key in after and before[key].tags != after[key].tags:
+                old_tags, new_tags = list(before[key].tags), list(after[key].tags)
+                out.append(Change("tags", f"{part}.{key}", "changed", old_tags, new_tags))
     return out
 
 

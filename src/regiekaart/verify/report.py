@@ -31,6 +31,7 @@ from regiekaart.verify.counterexample import (
     scenario_document,
     slug,
     tell,
+    trace_tags,
     write_scenario,
 )
 from regiekaart.verify.exhaustive import VERIFY_SCOPE, Progress, explore
@@ -65,6 +66,9 @@ class Row:
     detail: str = ""
     story: tuple[str, ...] = ()
     file: str | None = None
+    tags: tuple[str, ...] = ()
+    """The tags of the steps of the story (and of the rule a finding is about): which
+    kinds of step — a calamity, stalled co-operation — lead to the violation."""
 
 
 @attrs.define
@@ -204,7 +208,13 @@ def _row(
         file = str(
             _write(policy, policy_file, exploration, first, out / f"{slug(check)}.yaml", story)
         )
-    return Row(check, title, source or first.source, status, details, story, file)
+    tags = set(trace_tags(first.trace))
+    rule = policy.transitions.get(first.subject)
+    if first.kind == "dead_rule" and rule is not None:
+        tags.update(rule.tags)
+    return Row(
+        check, title, source or first.source, status, details, story, file, tuple(sorted(tags))
+    )
 
 
 def _not_proven(exploration: Exploration) -> str:
