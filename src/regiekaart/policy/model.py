@@ -17,6 +17,8 @@ from typing import Literal
 import attrs
 from attrs import frozen
 
+from regiekaart.policy.criteria import Expression
+
 __all__ = [
     "Activity",
     "Agreement",
@@ -142,7 +144,13 @@ class TransitionRule:
     """Alternatives; each is a group of slots that must all be filled by distinct parties.
     A slot is a party id, ``role:ROLE`` (a current holder) or ``any:ID|ID|…``."""
     criteria: tuple[str, ...] = ()
-    criteria_mode: Literal["any", "all", "none"] = "any"
+    """Every criterion the rule names, in its expression or as optional: the ones a
+    command may invoke. A rule that names none accepts any criterion (and needs none)."""
+    requirement: Expression | None = None
+    """What the invoked criteria must satisfy (:mod:`regiekaart.policy.criteria`);
+    ``None``: nothing is required."""
+    optional_criteria: tuple[str, ...] = ()
+    """Criteria a decider may invoke besides the requirement: recorded, never required."""
     requires: tuple[str, ...] = ()
     """Facts that must be set, e.g. a plan decided before leaving a phase."""
     needs_dominance: bool = False

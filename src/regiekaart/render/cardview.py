@@ -29,6 +29,7 @@ from regiekaart.render.model import (
     CardView,
     Cell,
     Column,
+    CriteriaPart,
     RowCell,
     SlotOption,
     TransitionView,
@@ -210,11 +211,32 @@ def _route(step: TransitionView) -> Text:
 
 
 def _criteria(step: TransitionView) -> Text:
-    if not step.criteria:
+    if step.requirement is None and not step.optional_criteria:
         return Text("—", style="dim")
-    text = Text("all of: " if step.criteria_mode == "all" else "any of: ", style="dim")
-    text.append(", ".join(c.id for c in step.criteria))
+    text = Text()
+    if step.requirement is not None:
+        _criteria_part(text, step.requirement)
+    if step.optional_criteria:
+        text.append("; " if step.requirement is not None else "")
+        text.append("optional: ", style="dim")
+        text.append(", ".join(c.id for c in step.optional_criteria))
     return text
+
+
+_HEADS = {"all": "all of: ", "any": "any of: ", "not": "not "}
+
+
+def _criteria_part(text: Text, part: CriteriaPart, nested: bool = False) -> None:
+    """One part of the criteria by id, combinations under their English heads."""
+    if part.criterion is not None:
+        text.append(part.criterion.id)
+        return
+    text.append("(" if nested else "")
+    text.append(_HEADS[part.kind], style="dim")
+    for index, inner in enumerate(part.parts):
+        text.append(", " if index else "")
+        _criteria_part(text, inner, nested=True)
+    text.append(")" if nested else "")
 
 
 def _requires(step: TransitionView) -> Text:
