@@ -170,7 +170,9 @@ def describe(expression: Expression) -> str:
 
 
 def _nested(expression: Expression) -> str:
-    return expression if isinstance(expression, str) else f"({describe(expression)})"
+    if isinstance(expression, str | Not):
+        return describe(expression)
+    return f"({describe(expression)})"
 
 
 def shortfall(expression: Expression, invoked: frozenset[str]) -> str | None:

@@ -58,4 +58,6 @@ def _line(expression: Expression) -> str:
 
 
 def _nested(expression: Expression) -> str:
-    return expression if isinstance(expression, str) else f"({_line(expression)})"
+    if isinstance(expression, str | Not):
+        return _line(expression)
+    return f"({_line(expression)})"
