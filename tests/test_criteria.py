@@ -445,3 +445,15 @@ def test_any_criteria_a_card_writes_load_or_give_a_located_error(
             continue
         requirement = policy.transitions["afschalen-3-2"].requirement
         assert requirement is None or satisfiable(requirement)
+
+
+def test_a_changed_expression_is_a_change_of_the_card(tmp_path: Path, universeel: Policy) -> None:
+    from regiekaart.verify.diff import card_changes
+
+    changes = card_changes(universeel, load_policy(_card(tmp_path, ALL_THREE)))
+    (change,) = [c for c in changes if c.kind == "transition"]
+    assert change.where == "afschalen-3-2"
+    assert change.what == "changed: criteria, requirement, optional_criteria"
+    assert change.new["requirement"] == (
+        "all of: hulp-effectief, stagnatie-opgeheven, veiligheid-hersteld"
+    )
