@@ -371,7 +371,10 @@ def test_nested_parts_render_nested(tmp_path: Path) -> None:
     policy = load_policy(_card(tmp_path, text))
     html = render_card(policy, "html")
     assert "<dt>Criteria (één volstaat)</dt>" in html
-    assert '<li><span class="criteria-head">beide:</span><ul class="criteria">' in html
+    assert (
+        '<li class="criteria-group"><span class="criteria-head">beide:</span><ul class="criteria">'
+        in html
+    )
     markdown = render_card(policy, "md")
     assert "  - *beide:*\n    - Als de hulp effectief is." in markdown
 
@@ -390,11 +393,26 @@ def test_the_documented_example_validates(tmp_path: Path) -> None:
     )
 
 
-def test_west_brabant_needs_all_three_of_section_2_3_3_to_afschalen(west_brabant: Policy) -> None:
-    rule = west_brabant.transitions["afschalen-3-2"]
-    assert rule.requirement == AllOf(THREE)
-    assert rule.optional_criteria == ("onrust-weg", "huisvesting-in-zicht")
-    assert rule.source.startswith("§2.3.3")
+def test_stagnating_co_operation_without_danger_is_reason_enough_as_before(
+    universeel: Policy,
+) -> None:
+    """§2.3.2 advises escalating stagnating co-operation without danger to safety to
+    fase 3 in time; the card says so as a combination, and accepts exactly the sets of
+    criteria it accepted as a list: any one of its thirteen."""
+    rule = universeel.transitions["opschalen-2-3"]
+    combination = AllOf(("stagnatie-samenwerking", Not("gevaar-veiligheid-systeem")))
+    assert isinstance(rule.requirement, AnyOf)
+    assert combination in rule.requirement.parts
+    assert len(rule.criteria) == 13
+    for size in range(len(rule.criteria) + 1):
+        for chosen in itertools.combinations(rule.criteria, size):
+            assert holds(rule.requirement, frozenset(chosen)) == bool(chosen)
+    case = open_case(universeel)
+    to_fase2(case)
+    tried = {
+        c.criteria for c in transition_commands(universeel, rule, case.state, Scope(holders="none"))
+    }
+    assert tried == {("toename-hulpbehoefte",), ("stagnatie-samenwerking",), ()}
 
 
 def test_a_rule_evolved_without_an_expression_requires_nothing(universeel: Policy) -> None:

@@ -156,7 +156,7 @@ def test_a_local_card_marks_what_it_overrides_and_nothing_else() -> None:
         if part.cell.overridden
     }
     assert marked == {("procesregie", "fase3"), ("casusregie", "fase4.zorg")}
-    assert [s.id for s in local.steps if s.overridden] == ["opschalen-2-3", "afschalen-3-2"]
+    assert [s.id for s in local.steps if s.overridden] == ["opschalen-2-3"]
     assert not any(p.cell.overridden for row in base.rows for c in row.cells for p in c.parts)
     labels = {o.path: o for o in local.overrides}
     procesregie = labels["phases.fase3.roles.procesregie.text"]

@@ -131,9 +131,7 @@ def _criteria_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
     else:
         tried = requirement if scope.criteria == "each" else _one_per_alternative(requirement)
         found = [
-            way
-            for way in ways(tried, _WAYS_LIMIT)
-            if holds(requirement, frozenset(way))
+            way for way in ways(tried, _WAYS_LIMIT) if holds(requirement, frozenset(way))
         ] or ways(requirement, 1)
     if rule.optional_criteria:
         found.append(tuple(dict.fromkeys((*found[0], *rule.optional_criteria))))
@@ -154,13 +152,15 @@ def _refusing_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
 
 
 def _one_per_alternative(expression: Expression) -> Expression:
-    """``expression`` with every ``any`` over plain criteria cut to its first: the
-    explorer's view, where criteria of one list are alternatives of equal standing.
-    Nothing under a ``not`` is cut, since there each criterion counts."""
+    """``expression`` with the plain criteria of every ``any`` cut to its first: the
+    explorer's view, where criteria of one list are alternatives of equal standing (a
+    combination among them stays a way of its own). Nothing under a ``not`` is cut,
+    since there each criterion counts."""
     if isinstance(expression, AnyOf):
-        if all(isinstance(p, str) for p in expression.parts):
-            return expression.parts[0]
-        return AnyOf(tuple(_one_per_alternative(p) for p in expression.parts))
+        plain = [p for p in expression.parts if isinstance(p, str)]
+        combined = [_one_per_alternative(p) for p in expression.parts if not isinstance(p, str)]
+        parts = (*plain[:1], *combined)
+        return parts[0] if len(parts) == 1 else AnyOf(parts)
     if isinstance(expression, AllOf):
         return AllOf(tuple(_one_per_alternative(p) for p in expression.parts))
     return expression
