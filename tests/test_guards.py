@@ -24,6 +24,7 @@ from regiekaart import (
     Policy,
     PreconditionNotMet,
 )
+from regiekaart.policy.criteria import AllOf
 from regiekaart.runtime.guards import (
     GUARDS,
     Work,
@@ -155,7 +156,10 @@ def test_a_criterion_of_the_rule_must_be_invoked(universeel: Policy) -> None:
 
 
 def test_all_criteria_when_the_rule_says_all(universeel: Policy) -> None:
-    rule = attrs.evolve(universeel.transitions["opschalen-1-2"], criteria_mode="all")
+    rule = attrs.evolve(
+        universeel.transitions["opschalen-1-2"],
+        requirement=AllOf(("hulpbehoefte", "noodzaak-hulp")),
+    )
     work = _work(
         universeel,
         "opschalen-1-2",
@@ -165,7 +169,7 @@ def test_all_criteria_when_the_rule_says_all(universeel: Policy) -> None:
     )
     refusal = criteria(rule, work)
     assert isinstance(refusal, CriteriaNotMet)
-    assert "missing: noodzaak-hulp" in str(refusal)
+    assert "needs all of: hulpbehoefte, noodzaak-hulp — missing noodzaak-hulp" in str(refusal)
 
 
 def test_a_rule_without_criteria_accepts_any(universeel: Policy) -> None:
@@ -178,7 +182,7 @@ def test_a_rule_without_criteria_accepts_any(universeel: Policy) -> None:
         FASE1,
         FASE1_ROLES,
     )
-    assert rule.criteria_mode == "none"
+    assert (rule.criteria, rule.requirement) == ((), None)
     assert criteria(rule, work) is None
 
 

@@ -319,6 +319,61 @@ def test_the_examples_in_the_format_documentation_validate_and_play(tmp_path: Pa
         assert "verhaal.yaml: passed (7 steps)" in out
 
 
+# -- criteria expressions ---------------------------------------------------------------------
+
+
+def _criteria_card(tmp_path: Path, name: str, version: int, criteria: str) -> Path:
+    path = tmp_path / name
+    path.write_text(
+        f"regiekaart: {version}\nextends: {UNIVERSEEL}\nid: lokaal\ntitle: Lokaal\n"
+        f"transitions:\n  afschalen-3-2:\n{criteria}",
+        encoding="utf-8",
+    )
+    return path
+
+
+ALL_V1 = (
+    "    criteria: [hulp-effectief, stagnatie-opgeheven, veiligheid-hersteld]\n"
+    "    criteria_mode: all\n"
+)
+ALL_V2 = "    criteria: {all: [hulp-effectief, stagnatie-opgeheven, veiligheid-hersteld]}\n"
+
+
+def test_show_says_the_expression_and_the_optional_criteria(tmp_path: Path) -> None:
+    card = _criteria_card(
+        tmp_path,
+        "lokaal.yaml",
+        2,
+        "    criteria:\n      all: [hulp-effectief, veiligheid-hersteld]\n"
+        "      optional: [onrust-weg]\n",
+    )
+    result = runner.invoke(app, ["show", str(card)])
+    assert result.exit_code == 0, result.output
+    assert "all of: hulp-effectief, veiligheid-hersteld; optional: onrust-weg" in result.stdout
+
+
+def test_criteria_mode_in_a_current_card_is_refused_at_its_line(tmp_path: Path) -> None:
+    card = _criteria_card(tmp_path, "lokaal.yaml", 2, ALL_V1)
+    result = runner.invoke(app, ["validate", str(card)])
+    assert result.exit_code != 0
+    said = result.stdout + result.stderr
+    assert f"{card}:8" in said
+    assert "write criteria: {all: [...]} and leave out criteria_mode" in said
+
+
+@pytest.mark.slow
+def test_a_version_1_all_and_its_version_2_expression_are_the_same_card(tmp_path: Path) -> None:
+    older = _criteria_card(tmp_path, "oud.yaml", 1, ALL_V1)
+    newer = _criteria_card(tmp_path, "nieuw.yaml", 2, ALL_V2)
+    result = runner.invoke(
+        app,
+        ["diff", str(older), str(newer), "--max-states", "60", "--json", "--fail-on-change"],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["card"], document["behaviour"], document["invariants"]) == ([], [], [])
+
+
 # -- the installed console script --------------------------------------------------------------
 
 

@@ -51,7 +51,8 @@ DOM_FACTS = """(() => {
     tracks: q('td.situation[data-phase="fase4"] .chip').map(c => c.innerText.trim()),
     steps: q('article.step').map(a => ({
       id: a.dataset.step, deciders: a.querySelector('.deciders').innerText.trim(),
-      criteria: a.querySelectorAll('ul.criteria li').length})),
+      criteria: new Set([...a.querySelectorAll('ul.criteria li:not(.criteria-group)')]
+        .map(li => li.textContent)).size})),
     footnotes: q('ol.footnotes li').map(li => li.id),
     fetched: q('[src], link[href]').length + performance.getEntriesByType('resource').length,
   };

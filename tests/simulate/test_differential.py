@@ -31,6 +31,7 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "fase1": [
         {"kind": "signal", "by": "wijkteam"},
         {"kind": "opschalen", "to": "fase2", "by": "wijkteam", "criteria": ["hulpbehoefte"]},
+        {"kind": "opschalen", "to": "fase2", "by": "wijkteam", "criteria": []},
         {"kind": "opschalen", "to": "fase2", "by": "wijkteam"},
         {"kind": "opschalen", "to": "fase2", "by": "cjg", "criteria": ["hulpbehoefte"]},
         {"kind": "calamiteit", "to": "fase4", "by": "burgemeester", "criteria": ["totale-escalatie"]},

@@ -25,6 +25,14 @@ from regiekaart.analysis.situations import (
     party_classes,
 )
 from regiekaart.policy.cardinality import bounds
+from regiekaart.policy.criteria import (
+    AllOf,
+    AnyOf,
+    Expression,
+    holds,
+    refusing_sets,
+    ways,
+)
 from regiekaart.policy.model import Policy, RoleCell, TransitionRule
 from regiekaart.runtime.commands import (
     Appoint,
@@ -51,10 +59,11 @@ __all__ = ["Scope", "enumerate_commands", "sized_groups", "transition_commands"]
 class Scope:
     """Which commands the explorer tries in a situation.
 
-    The defaults are the verifier's: refused variants included, every criterion of a
-    rule, holder choices for the roles some rule reads (:func:`deciding_roles`), one
-    measure per class of measures the policy treats alike. Wider scopes try more and
-    reach the same conclusions more slowly; narrower ones serve quick reachability.
+    The defaults are the verifier's: refused variants included, a smallest set of
+    criteria per way of meeting a rule and sets just short of one, holder choices for
+    the roles some rule reads (:func:`deciding_roles`), one measure per class of measures
+    the policy treats alike. Wider scopes try more and reach the same conclusions more
+    slowly; narrower ones serve quick reachability.
     """
 
     refusals: bool = True
@@ -99,22 +108,63 @@ def transition_commands(
     if scope.refusals:
         stranger = outsider(policy, rule.deciders, state.roles)
         yield _make(rule, stranger, (), criteria_sets[0], {}, dominances[0])
-        if rule.criteria_mode != "none" and authorised:
+        for short in _refusing_sets(rule, scope) if authorised else ():
             actor, together = authorised[0]
-            yield _make(rule, actor, together, (), {}, dominances[0])
+            yield _make(rule, actor, together, short, {}, dominances[0])
+
+
+_WAYS_LIMIT = 16
+"""At most this many ways of meeting one rule's criteria, and as many sets just short of
+them, are tried: a card's expressions have a few; a wider one is sampled in order."""
 
 
 def _criteria_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
-    """The criteria to name when trying ``rule``, one tuple per attempt: the first
-    satisfies the rule, the others (``scope.criteria == "each"``) try its other
-    alternatives."""
-    if rule.criteria_mode == "any":
-        if scope.criteria == "each":
-            return [(c,) for c in rule.criteria]
-        return [rule.criteria[:1]]
-    if rule.criteria_mode == "all":
-        return [rule.criteria]
-    return [()]
+    """The criteria to name when trying ``rule``, one tuple per attempt, each meeting the
+    rule: a smallest set per way of meeting it, then (if the rule has optional criteria)
+    the first with every optional one added, which is recorded and must not block.
+
+    With ``scope.criteria == "first"`` the criteria of one ``any`` over plain criteria
+    count as one way (any of them does what the first does); ``"each"`` tries each."""
+    requirement = rule.requirement
+    found: list[tuple[str, ...]]
+    if requirement is None:
+        found = [()]
+    else:
+        tried = requirement if scope.criteria == "each" else _one_per_alternative(requirement)
+        found = [
+            way for way in ways(tried, _WAYS_LIMIT) if holds(requirement, frozenset(way))
+        ] or ways(requirement, 1)
+    if rule.optional_criteria:
+        found.append(tuple(dict.fromkeys((*found[0], *rule.optional_criteria))))
+    return found
+
+
+def _refusing_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
+    """Sets of the rule's own criteria that fall short of it, so each kind of refusal it
+    can give is tried: none where it requires nothing."""
+    if rule.requirement is None:
+        return []
+    tried = rule.requirement if scope.criteria == "each" else _one_per_alternative(rule.requirement)
+    return [
+        short
+        for short in refusing_sets(tried, _WAYS_LIMIT)
+        if not holds(rule.requirement, frozenset(short))
+    ]
+
+
+def _one_per_alternative(expression: Expression) -> Expression:
+    """``expression`` with the plain criteria of every ``any`` cut to its first: the
+    explorer's view, where criteria of one list are alternatives of equal standing (a
+    combination among them stays a way of its own). Nothing under a ``not`` is cut,
+    since there each criterion counts."""
+    if isinstance(expression, AnyOf):
+        plain = [p for p in expression.parts if isinstance(p, str)]
+        combined = [_one_per_alternative(p) for p in expression.parts if not isinstance(p, str)]
+        parts = (*plain[:1], *combined)
+        return parts[0] if len(parts) == 1 else AnyOf(parts)
+    if isinstance(expression, AllOf):
+        return AllOf(tuple(_one_per_alternative(p) for p in expression.parts))
+    return expression
 
 
 def _dominances(policy: Policy, rule: TransitionRule, scope: Scope) -> list[str | None]:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from regiekaart.policy import criteria
 from regiekaart.policy.model import (
     Activity,
     Agreement,
@@ -40,6 +41,17 @@ def _tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value)
+
+
+def _criteria(written: Any) -> dict[str, Any]:
+    """A rule's criteria: what it requires, what it allows besides, and every id named."""
+    requirement, optional = criteria.read(written)
+    named = criteria.ids(requirement) if requirement is not None else ()
+    return {
+        "criteria": tuple(dict.fromkeys((*named, *optional))),
+        "requirement": requirement,
+        "optional_criteria": optional,
+    }
 
 
 def _deciders(raw: Any) -> tuple[tuple[str, ...], ...]:
@@ -163,8 +175,7 @@ def _transitions(document: Mapping[str, Any]) -> dict[str, TransitionRule]:
             source_state=raw["from"],
             target_state=raw.get("to"),
             deciders=_deciders(raw["deciders"]),
-            criteria=_tuple(raw.get("criteria")),
-            criteria_mode=raw.get("criteria_mode", "any" if raw.get("criteria") else "none"),
+            **_criteria(raw.get("criteria")),
             requires=_tuple(raw.get("requires")),
             needs_dominance=raw.get("dominance") == "required",
             direction=raw.get("direction"),

@@ -64,8 +64,53 @@ def _drop_unlimited(document: dict[str, Any], located: Located) -> None:
         del document["roles"][path[1]]["max_holders"]
 
 
+
+def _criteria_modes(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Each transition that says ``criteria_mode``, with the mode it says."""
+    transitions = document.get("transitions")
+    for rid, rule in (transitions if isinstance(transitions, dict) else {}).items():
+        if isinstance(rule, dict) and rule.get("criteria_mode") is not None:
+            yield str(rid), rule, str(rule["criteria_mode"])
+
+
+_CRITERIA_MODE_NOW = {
+    "all": "write criteria: {all: [...]} and leave out criteria_mode",
+    "any": "a list of criteria is any one of them: leave out criteria_mode",
+    "none": "a rule that names no criteria needs none and accepts any: leave out "
+    "criteria_mode and criteria",
+}
+
+
+def _find_criteria_mode(document: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    for rid, _, mode in _criteria_modes(document):
+        now = _CRITERIA_MODE_NOW.get(mode, "write the criteria as an expression")
+        yield ("transitions", rid, "criteria_mode"), f"criteria_mode is gone; {now}"
+
+
+def _rewrite_criteria_mode(document: dict[str, Any], located: Located) -> None:
+    """``criteria_mode: all`` with a list becomes ``{all: [...]}``, ``any`` the list
+    itself, ``none`` no criteria at all (version 1 neither required nor limited the
+    criteria of such a rule). A rule whose criteria are an expression already (a
+    current card over an older parent) keeps it. An empty list under ``all`` or ``any``
+    stays an error, as it was."""
+    for rid, rule, mode in list(_criteria_modes(document)):
+        if mode not in _CRITERIA_MODE_NOW:
+            continue  # not a version-1 spelling either: the schema refuses it
+        del rule["criteria_mode"]
+        written = rule.get("criteria")
+        if isinstance(written, dict):
+            continue
+        if mode == "none":
+            rule.pop("criteria", None)
+        elif mode == "all" or not written:
+            rule["criteria"] = {mode: written or []}
+            path = ("transitions", rid, "criteria")
+            moved(located, path, (*path, mode))
+
+
 RESPELLINGS: tuple[Respelling, ...] = (
     Respelling(until=1, find=_unlimited_roles, rewrite=_drop_unlimited),
+    Respelling(until=1, find=_find_criteria_mode, rewrite=_rewrite_criteria_mode),
 )
 """Every spelling of an older version, oldest first."""
 

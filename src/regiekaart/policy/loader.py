@@ -157,4 +157,9 @@ def _schema_message(error: jsonschema.ValidationError, path: KeyPath) -> str:
     if error.validator == "oneOf" and isinstance(error.instance, dict | list | str):
         expected = error.schema.get("description") if isinstance(error.schema, dict) else None
         return f"{error.message}" + (f" (expected: {expected})" if expected else "")
+    if error.validator == "not" and isinstance(error.validator_value, dict):
+        said = error.validator_value.get("description")
+        instance: Any = error.instance
+        if said and isinstance(instance, dict):
+            return f"{said} (written: {', '.join(map(str, instance))})"
     return str(error.message)

@@ -27,6 +27,7 @@ from regiekaart.policy._duties import (
     Tag,
 )
 from regiekaart.policy._kinds import Direction, PartyKind, TransitionKind
+from regiekaart.policy.criteria import Expression
 
 __all__ = [
     "Activity",
@@ -193,7 +194,13 @@ class TransitionRule:
     of a party group), several of those joined by ``|`` (any one of them), or
     ``all:GROUP`` (every member of the group, each filling a slot of its own)."""
     criteria: tuple[str, ...] = ()
-    criteria_mode: Literal["any", "all", "none"] = "any"
+    """Every criterion the rule names, in its expression or as optional: the ones a
+    command may invoke. A rule that names none accepts any criterion (and needs none)."""
+    requirement: Expression | None = None
+    """What the invoked criteria must satisfy (:mod:`regiekaart.policy.criteria`);
+    ``None``: nothing is required."""
+    optional_criteria: tuple[str, ...] = ()
+    """Criteria a decider may invoke besides the requirement: recorded, never required."""
     requires: tuple[str, ...] = ()
     """Facts that must be set, e.g. a plan decided before leaving a phase."""
     needs_dominance: bool = False

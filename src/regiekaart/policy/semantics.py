@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regiekaart.errors import PolicyError
-from regiekaart.policy import _cardinality, _groups, checks
+from regiekaart.policy import _cardinality, _groups, checks, criteria
 from regiekaart.policy._assign import check_assign
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
@@ -38,6 +38,7 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     _check_states(policy, problems)
     _check_transitions(policy, problems)
     _check_rules(policy, problems)
+    _check_criteria(policy, document, problems)
     _check_invariants(policy, problems)
     _check_agreements(policy, problems)
     for path, message in _groups.group_problems(policy):
@@ -184,11 +185,6 @@ def _check_rule_refs(
     policy: Policy, problems: _Problems, path: KeyPath, rule: TransitionRule
 ) -> None:
     _slots(policy, problems, (*path, "deciders"), rule.deciders)
-    for index, criterion in enumerate(rule.criteria):
-        if criterion not in policy.criteria:
-            problems.add((*path, "criteria", index), f"unknown criterion {criterion!r}")
-    if rule.criteria_mode != "none" and not rule.criteria:
-        problems.add(path, f"criteria_mode {rule.criteria_mode} needs criteria")
     facts = {d.sets for d in policy.decisions.values() if d.sets}
     for index, fact in enumerate(rule.requires):
         if fact not in facts:
@@ -211,6 +207,38 @@ def _check_assign(policy: Policy, problems: _Problems, path: KeyPath, rule: Tran
         written = rule.assign_written.get(role, holders)
         for where, message in _groups.holder_problems(policy, (*path, "assign", role), written):
             problems.add(where, message)
+
+
+def _check_criteria(policy: Policy, document: dict[str, Any], problems: _Problems) -> None:
+    """Every criterion a rule names exists, an optional one is not also required, and
+    some set of criteria meets the rule's expression: a step no decider could ever
+    justify is a card error, not a refusal waiting to happen."""
+    written = document.get("transitions") or {}
+    for rid, rule in policy.transitions.items():
+        path: KeyPath = ("transitions", rid, "criteria")
+        raw = (written.get(rid) or {}).get("criteria")
+        for where, cid in criteria.written_ids(raw):
+            if cid not in policy.criteria:
+                problems.add((*path, *where), f"unknown criterion {cid!r}")
+        required = criteria.ids(rule.requirement) if rule.requirement is not None else ()
+        for index, cid in enumerate(rule.optional_criteria):
+            if cid in required:
+                problems.add(
+                    (*path, "optional", index),
+                    f"{cid!r} is optional and required at once; name it in one place",
+                )
+        if rule.requirement is None:
+            continue
+        try:
+            possible = criteria.satisfiable(rule.requirement)
+        except criteria.Unsatisfiable as error:
+            problems.add(path, f"the criteria of transition {rid!r} are too many ({error})")
+            continue
+        words = criteria.describe(rule.requirement)
+        if not possible:
+            problems.add(
+                path, f"no set of criteria meets transition {rid!r}, which needs {words}"
+            )
 
 
 def _check_direction(

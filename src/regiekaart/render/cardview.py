@@ -17,7 +17,7 @@ foundation modules; never verify, simulate, testing or cli.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rich.color import Color, ColorParseError
 from rich.console import Group, RenderableType
@@ -29,9 +29,11 @@ from regiekaart.render.model import (
     CardView,
     Cell,
     Column,
+    CriteriaPart,
     Row,
     RowCell,
     SlotOption,
+    TagRef,
     TransitionView,
 )
 from regiekaart.render.view import card_view as neutral_view
@@ -234,16 +236,37 @@ def _route(step: TransitionView) -> Text:
 
 
 def _criteria(step: TransitionView) -> Text:
-    if not step.criteria:
+    if step.requirement is None and not step.optional_criteria:
         return Text("—", style="dim")
-    text = Text("all of: " if step.criteria_mode == "all" else "any of: ", style="dim")
-    text.append(
-        ", ".join(
-            c.id + (f" ({', '.join(t.title for t in c.tags)})" if c.tags else "")
-            for c in step.criteria
-        )
-    )
+    text = Text()
+    if step.requirement is not None:
+        _criteria_part(text, step.requirement)
+    if step.optional_criteria:
+        text.append("; " if step.requirement is not None else "")
+        text.append("optional: ", style="dim")
+        text.append(", ".join(c.id + _tagged(c.tags) for c in step.optional_criteria))
     return text
+
+
+_HEADS = {"all": "all of: ", "any": "any of: ", "not": "not "}
+
+
+def _criteria_part(text: Text, part: CriteriaPart, nested: bool = False) -> None:
+    """One part of the criteria by id, combinations under their English heads."""
+    if part.criterion is not None:
+        text.append(part.criterion.id + _tagged(part.criterion.tags))
+        return
+    text.append("(" if nested else "")
+    text.append(_HEADS[part.kind], style="dim")
+    for index, inner in enumerate(part.parts):
+        text.append(", " if index else "")
+        _criteria_part(text, inner, nested=True)
+    text.append(")" if nested else "")
+
+
+def _tagged(tags: Sequence[TagRef]) -> str:
+    """A criterion's tags, after its id, as the terminal table shows them."""
+    return f" ({', '.join(t.title for t in tags)})" if tags else ""
 
 
 def _requires(step: TransitionView) -> Text:

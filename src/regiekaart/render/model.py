@@ -26,6 +26,7 @@ __all__ = [
     "ChartState",
     "ChartTransition",
     "Column",
+    "CriteriaPart",
     "CriterionRef",
     "Deciders",
     "Footnote",
@@ -221,6 +222,20 @@ class CriterionRef:
 
 
 @frozen
+class CriteriaPart:
+    """One part of a step's criteria: a criterion, or a combination of parts.
+
+    ``heading`` says the combination as the card does (``alle drie``, ``één van``,
+    ``niet``); a renderer nests the parts under it."""
+
+    kind: str
+    """``criterion``, ``all``, ``any`` or ``not``."""
+    heading: str
+    criterion: CriterionRef | None = None
+    parts: tuple[CriteriaPart, ...] = ()
+
+
+@frozen
 class TransitionView:
     """A transition of the card: from where to where, decided by whom, on which criteria."""
 
@@ -240,7 +255,13 @@ class TransitionView:
     target_colour: Colour | None
     deciders: Deciders
     criteria: tuple[CriterionRef, ...]
-    criteria_mode: str
+    """Every criterion the step names, required or optional."""
+    requirement: CriteriaPart | None
+    """What the invoked criteria must meet, as a tree of parts; ``None``: nothing."""
+    optional_criteria: tuple[CriterionRef, ...]
+    """Criteria a decider may invoke besides: recorded, not required."""
+    criteria_words: str
+    """The whole of it on one line, in the card's words: ``alle drie: a, b, c; optioneel: d``."""
     requires: tuple[str, ...]
     """Titles of the decisions that must have been taken first."""
     requires_ids: tuple[str, ...]

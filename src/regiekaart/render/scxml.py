@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from regiekaart.render.model import CardView, ChartState, ChartTransition
+from regiekaart.render.model import CardView, ChartState, ChartTransition, TransitionView
 from regiekaart.runtime.chart import IMPOSE_EVENT
 
 __all__ = [
@@ -112,6 +112,7 @@ def scxml_tree(card: CardView) -> ET.Element:
         by_source.setdefault(t.source, []).append(t)
     criteria = {s.id: " ".join(c.id for c in s.criteria) for s in card.steps}
     tags = {s.id: " ".join(t.id for t in s.tags) for s in card.steps}
+    combined = {s.id: s.criteria_words for s in card.steps if _combined(s)}
     for state in card.chart_states:
         _state(root, state, by_source)
     for element in root.iter(_tag("transition")):
@@ -120,8 +121,21 @@ def scxml_tree(card: CardView) -> ET.Element:
             element.set(_rk("criteria"), criteria[rule])
         if rule and tags.get(rule):
             element.set(_rk("tags"), tags[rule])
+        if rule and rule in combined:
+            element.set(_rk("requirement"), combined[rule])
     ET.indent(root, space="  ")
     return root
+
+
+def _combined(step: TransitionView) -> bool:
+    """Whether the step's criteria say more than "any one of these", which
+    ``rk:criteria`` alone would read as."""
+    requirement = step.requirement
+    if step.optional_criteria:
+        return True
+    if requirement is None:
+        return False
+    return requirement.kind != "any" or any(p.kind != "criterion" for p in requirement.parts)
 
 
 def render_scxml(card: CardView) -> str:

@@ -19,6 +19,7 @@ from typing import Literal
 
 from regiekaart.policy.cardinality import Bounds, bounds, chair, ordered_roles
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
+from regiekaart.render import _criteria as _criteria_words
 from regiekaart.render._chart import chart
 from regiekaart.render._extractor import Extractor, state_path
 from regiekaart.render.model import (
@@ -194,18 +195,23 @@ def _tags(policy: Policy) -> tuple[TagRef, ...]:
     return tuple(_tag(policy, t) for t in ids)
 
 
-def _criteria(ex: Extractor, rule: TransitionRule) -> tuple[CriterionRef, ...]:
+def _criterion(ex: Extractor) -> Callable[[str], CriterionRef]:
     criteria = ex.policy.criteria
-    return tuple(
-        CriterionRef(
+
+    def ref(c: str) -> CriterionRef:
+        return CriterionRef(
             c,
             criteria[c].text if c in criteria else c,
             criteria[c].source if c in criteria else "",
             ex.overridden(f"criteria.{c}"),
             tuple(_tag(ex.policy, t) for t in criteria[c].tags) if c in criteria else (),
         )
-        for c in rule.criteria
-    )
+
+    return ref
+
+
+def _criteria(ex: Extractor, rule: TransitionRule) -> tuple[CriterionRef, ...]:
+    return tuple(map(_criterion(ex), rule.criteria))
 
 
 def _step(ex: Extractor, compiled: CompiledPolicy, rule: TransitionRule) -> TransitionView:
@@ -232,7 +238,13 @@ def _step(ex: Extractor, compiled: CompiledPolicy, rule: TransitionRule) -> Tran
         target_colour=ex.state_colour(target) if target is not None else None,
         deciders=ex.slots(rule.deciders),
         criteria=criteria,
-        criteria_mode=rule.criteria_mode,
+        requirement=(
+            _criteria_words.part(rule.requirement, _criterion(ex))
+            if rule.requirement is not None
+            else None
+        ),
+        optional_criteria=tuple(map(_criterion(ex), rule.optional_criteria)),
+        criteria_words=_criteria_words.words(rule.requirement, rule.optional_criteria),
         requires=tuple(
             policy.decisions[r].title if r in policy.decisions else r for r in rule.requires
         ),

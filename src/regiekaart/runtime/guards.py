@@ -27,6 +27,7 @@ from regiekaart.errors import (
     PreconditionNotMet,
 )
 from regiekaart.policy.cardinality import bounds
+from regiekaart.policy.criteria import shortfall
 from regiekaart.policy.model import Policy, TransitionRule
 from regiekaart.runtime import authority, cardinality, roles
 from regiekaart.runtime.records import CaseState, Facts
@@ -96,25 +97,20 @@ def deciders(rule: TransitionRule, work: Work) -> CommandRefused | None:
 
 
 def criteria(rule: TransitionRule, work: Work) -> CommandRefused | None:
-    """The criteria invoked must be the rule's own, and enough of them."""
+    """The criteria invoked must be the rule's own and meet its expression; the refusal
+    names the part that is unmet. A rule that names no criteria accepts any."""
     invoked = work.command.criteria
     foreign = [c for c in invoked if c not in rule.criteria]
-    if foreign and rule.criteria_mode != "none":
+    if foreign and rule.criteria:
         allowed = ", ".join(rule.criteria)
         return work.refusal(
             CriteriaNotMet,
             f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})",
         )
-    if rule.criteria_mode == "any" and not invoked:
-        allowed = ", ".join(rule.criteria)
-        return work.refusal(CriteriaNotMet, f"invoke at least one criterion: {allowed}")
-    if rule.criteria_mode == "all":
-        missing = [c for c in rule.criteria if c not in invoked]
-        if missing:
-            return work.refusal(
-                CriteriaNotMet, f"all criteria must hold; missing: {', '.join(missing)}"
-            )
-    return None
+    if rule.requirement is None:
+        return None
+    unmet = shortfall(rule.requirement, frozenset(invoked))
+    return None if unmet is None else work.refusal(CriteriaNotMet, unmet)
 
 
 def preconditions(rule: TransitionRule, work: Work) -> CommandRefused | None:

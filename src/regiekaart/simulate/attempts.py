@@ -48,6 +48,7 @@ from regiekaart.runtime.commands import (
 )
 from regiekaart.runtime.records import CaseState
 from regiekaart.simulate._checker import SUM_TOLERANCE, Checker, read_share, schema_message
+from regiekaart.simulate._criteria import satisfying
 
 __all__ = [
     "SUM_TOLERANCE",
@@ -343,7 +344,9 @@ class _Reader(Checker):
             p=float(raw["p"]),
             together=tuple(raw.get("together", ())),
             to=to,
-            criteria=tuple(raw.get("criteria", ())),
+            criteria=tuple(raw["criteria"])
+            if "criteria" in raw
+            else satisfying(policy, sid, kind, to),
             holders=holders,
             measure=raw.get("measure"),
             member=raw.get("member"),

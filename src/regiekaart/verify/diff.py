@@ -27,6 +27,7 @@ from rich.text import Text
 
 from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.situations import relevant_facts
+from regiekaart.policy.criteria import describe
 from regiekaart.policy.model import Policy
 from regiekaart.verify._behaviour import BehaviourChange, Graph, compare
 from regiekaart.verify.counterexample import tell
@@ -250,7 +251,8 @@ def _rule(rule: Any) -> dict[str, Any]:
         "to": rule.target_state,
         "deciders": [list(g) for g in rule.deciders],
         "criteria": list(rule.criteria),
-        "criteria_mode": rule.criteria_mode,
+        "requirement": describe(rule.requirement) if rule.requirement is not None else None,
+        "optional_criteria": list(rule.optional_criteria),
         "requires": list(rule.requires),
         "assign": {role: list(h) for role, h in sorted(rule.assign.items())},
     }
