@@ -69,7 +69,7 @@ def _deciders(raw: Any) -> tuple[tuple[str, ...], ...]:
 
 
 GROUP = "group:"
-"""How a card names a party group where its members stand (``group:lokale-driehoek``)."""
+"""How a card names a party group where its members stand (``group:ID``)."""
 
 
 def _party_groups(document: Mapping[str, Any]) -> dict[str, PartyGroup]:

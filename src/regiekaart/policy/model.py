@@ -65,7 +65,7 @@ class Party:
 
 @frozen
 class PartyGroup:
-    """A named collective of parties, such as the lokale driehoek.
+    """A named collective of parties, such as officials who decide together.
 
     A card names it once and uses it wherever its members would stand: as a decider
     (``group:ID``, any one member; ``all:ID``, every member together) and as the holders

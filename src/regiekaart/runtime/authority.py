@@ -113,8 +113,8 @@ def authorized(
 
 
 def _group_words(group: PartyGroup, policy: Policy, how: str) -> str:
-    """``the lokale driehoek together (Burgemeester, Politie, OM)``: the collective by
-    its title, then its members, so the reader knows who it is without the card."""
+    """``the TITLE together (MEMBER, MEMBER, …)``: the collective by its title, then its
+    members, so the reader knows who it is without the card."""
     title = group.title
     if title[:2] != title[:2].upper():
         title = title[:1].lower() + title[1:]
@@ -141,7 +141,7 @@ def _part_words(part: str, policy: Policy, alone: bool) -> str:
 
 def describe(deciders: Groups, policy: Policy) -> str:
     """The deciders in words, for refusals and renderings; a party group by its title
-    and members ("the lokale driehoek together (Burgemeester, Politie, OM)")."""
+    and members ("the TITLE together (MEMBER, MEMBER, …)")."""
 
     def slot_text(slot: str, alone: bool) -> str:
         return " or ".join(_part_words(part, policy, alone) for part in slot.split("|"))

@@ -1,9 +1,9 @@
 """What a story may claim beyond an exact list: who may hold a role, which facts stand,
 and what the log holds.
 
-A story about a card often knows less than an exact answer: "one of the procesregisseurs
-of fase 3", "Veilig Thuis among the holders, the wijkteam not", "no melding from the
-advice on". These claims say that much and no more, so a story does not break when the
+A story about a card often knows less than an exact answer: "one of these two parties
+holds it", "this party among the holders, that one not", "no melding from the advice
+on". These claims say that much and no more, so a story does not break when the
 card changes something it does not speak about.
 """
 
