@@ -1,6 +1,6 @@
 """How many parties hold a role, and which role chairs them: the card's bounds on holders.
 
-A card can say that casusregie in fase 3 lies with "two or three professionals in a
+A card can say that a role in one phase lies with "two or three professionals in a
 regiegroep", chaired by the procesregisseur. The role states bounds for every state it
 is held in (``min_holders`` / ``max_holders`` on the role), a cell may state its own for
 its state, and ``chair`` names the role whose holders chair the group. The runtime

@@ -77,7 +77,7 @@ class SlotOption:
     @property
     def words(self) -> str:
         """The option as a phrase: the party's name, the holder of the role, or the
-        group with its members ("de lokale driehoek samen (Burgemeester, Politie, OM)")."""
+        group with its members ("TITEL samen (LID, LID, …)")."""
         if self.kind == "role":
             return f"houder van {self.name[:1].lower()}{self.name[1:]}"
         if self.kind == "group":
