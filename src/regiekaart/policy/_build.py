@@ -327,6 +327,7 @@ def build(
                 mutual_role=o.get("mutual_role"),
                 mode=o.get("mode", "task"),
                 source=o.get("source", ""),
+                closes_when=_tuple(o.get("closes_when")),  # type: ignore[arg-type]
             )
             for oid, o in (document.get("obligations") or {}).items()
         },

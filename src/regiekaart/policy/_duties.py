@@ -67,6 +67,11 @@ class Obligation:
     """When this role has two or more holders, each is informed of the others."""
     mode: Literal["task", "record"] = "task"
     source: str = ""
+    closes_when: tuple[Literal["recipient_acts", "state_left"], ...] = ()
+    """When an open duty is moot and closes without an ``inform``: its recipient takes or
+    co-takes a step of the card (``recipient_acts``), or the case leaves ``on_enter``
+    (``state_left``). The card says so, because a stored case must replay as it was
+    decided: a card without the key keeps its duties open until informed."""
 
 
 @frozen

@@ -48,14 +48,28 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     return problems.items
 
 
-def _parties(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
-    for index, party in enumerate(ids):
+def _parties(
+    policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str], start: int = 0
+) -> None:
+    for index, party in enumerate(ids, start):
         if party not in policy.parties:
             known = ", ".join(sorted(policy.parties)) or "none declared"
             message = _groups.not_a_party(policy, party)
             problems.add(
                 (*path, index), message or f"unknown party {party!r} (known parties: {known})"
             )
+
+
+def _recipients(
+    policy: Policy, problems: _Problems, path: KeyPath, ids: tuple[str, ...]
+) -> None:
+    """A duty's recipients: parties, or ``role:ROLE`` for whoever holds the role then."""
+    for index, written in enumerate(ids):
+        if written.startswith("role:"):
+            if written[5:] not in policy.roles:
+                problems.add((*path, index), f"unknown role {written[5:]!r} in {written!r}")
+        else:
+            _parties(policy, problems, path, [written], start=index)
 
 
 def _state_ids(policy: Policy, problems: _Problems, path: KeyPath, ids: Iterable[str]) -> None:
@@ -288,7 +302,7 @@ def _check_rules(policy: Policy, problems: _Problems) -> None:
         _parties(policy, problems, (*path, "inform"), decision.inform)
     for obligation in policy.obligations.values():
         path = ("obligations", obligation.id)
-        _parties(policy, problems, (*path, "inform"), obligation.inform)
+        _recipients(policy, problems, (*path, "inform"), obligation.inform)
         _parties(policy, problems, (*path, "when_holders"), obligation.when_holders)
         if obligation.on_enter:
             _state_ids(policy, problems, (*path, "on_enter"), [obligation.on_enter])

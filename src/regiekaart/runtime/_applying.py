@@ -21,8 +21,7 @@ from regiekaart.clock import Clock
 from regiekaart.errors import CommandRefused, InvalidTime, NotAuthorized, TransitionNotAllowed
 from regiekaart.ids import check_time
 from regiekaart.policy.model import Policy
-from regiekaart.runtime import authority, cardinality, roles
-from regiekaart.runtime._obligations import still_open, triggered
+from regiekaart.runtime import _obligations, authority, cardinality, roles
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import Command
 from regiekaart.runtime.guards import Work, first_refusal
@@ -143,9 +142,14 @@ class Applying:
             self._hold_bounds(new_roles, after, rule, source)
         facts = _lapse(self.policy, state.facts if facts is None else facts, after)
         seq = state.seq + 1
-        called_for = triggered(self.policy, state, after, new_roles)
-        duties = still_open(
-            state.obligations if obligations is None else obligations, called_for, seq
+        duties = _obligations.settle(
+            self.policy,
+            state,
+            self.command,
+            rule in self.policy.transitions,
+            after,
+            new_roles,
+            state.obligations if obligations is None else obligations,
         )
         event = Event(
             seq=seq,
@@ -156,15 +160,16 @@ class Applying:
             before=state.configuration,
             after=after,
             handovers=handovers(state.roles, new_roles),
-            informed=(*informed, *called_for),
-            fulfilled=fulfilled,
+            informed=(*informed, *duties.called_for),
+            fulfilled=(*fulfilled, *duties.met),
+            lapsed=duties.lapsed,
             tags=event_tags(self.policy, tags, self.command.criteria),
         )
         new_state = CaseState(
             configuration=after,
             roles=new_roles,
             facts=facts,
-            obligations=duties,
+            obligations=duties.open,
             members=state.members,
             seq=seq,
         )

@@ -126,6 +126,9 @@ class Event:
     """Obligations this event fulfilled, as ``obligation:recipient``."""
     tags: tuple[str, ...] = ()
     """The tags of the rule that accepted it and of the criteria it invokes, sorted."""
+    lapsed: tuple[str, ...] = ()
+    """Open duties this event closed as moot because the case left the state that called
+    for them, as ``obligation:recipient``."""
 
 
 converter = cattrs.Converter(forbid_extra_keys=True)
@@ -136,11 +139,18 @@ converter.register_structure_hook(Command, lambda value, _: structure_command(va
 converter.register_unstructure_hook_func(
     lambda cls: isinstance(cls, type) and issubclass(cls, Command), unstructure_command
 )
-# An event without tags is written without the key, exactly as before events had tags:
+# An event without tags (or lapsed duties) is written without the key, exactly as before
+# events had them:
 # stored events are hash-chained over their JSON, so every existing link stays valid,
 # and a tagged event is chained over its tags like over any other field.
 converter.register_unstructure_hook(
-    Event, make_dict_unstructure_fn(Event, converter, tags=override(omit_if_default=True))
+    Event,
+    make_dict_unstructure_fn(
+        Event,
+        converter,
+        tags=override(omit_if_default=True),
+        lapsed=override(omit_if_default=True),
+    ),
 )
 
 
