@@ -37,10 +37,21 @@ def target_configuration(policy: Policy, target: str, facts: Facts) -> frozenset
     """The active states after entering ``target``: its ancestors and its default descent.
 
     A compound state descends into the sub-state whose ``when`` holds for ``facts``, or
-    its initial sub-state; a parallel state into all its regions.
+    its initial sub-state; a parallel state into all its regions. A parallel ancestor's
+    other regions are entered too, by their default descent: a step that leads into
+    one region of a phase enters the phase, and with it every region (a card's steps
+    lead from one phase to another, so no region is left as it was).
     """
-    active = {s.id for s in policy.ancestors(target)}
+    active = {target}
     _descend(policy, target, facts, active)
+    below = target
+    for state in list(policy.ancestors(target))[1:]:
+        active.add(state.id)
+        for region in state.children if state.parallel else ():
+            if region != below:
+                active.add(region)
+                _descend(policy, region, facts, active)
+        below = state.id
     return frozenset(active)
 
 
