@@ -128,17 +128,6 @@ def _check_states(policy: Policy, problems: _Problems) -> None:
             _check_state(policy, problems, state)
 
 
-def state_path(state_id: str) -> KeyPath:
-    """Where the card writes a state: ``phases.p.substates.states.s…`` at any depth.
-
-    An id is its ancestors' ids joined by dots; a written id has no dot of its own."""
-    phase, *inner = state_id.split(".")
-    path: KeyPath = ("phases", phase)
-    for part in inner:
-        path = (*path, "substates", "states", part)
-    return path
-
-
 def _subtree_roles(policy: Policy, state_id: str) -> set[str]:
     """The roles a state or any state inside it sets: all active with it, in a region."""
     state = policy.states[state_id]
@@ -149,7 +138,7 @@ def _subtree_roles(policy: Policy, state_id: str) -> set[str]:
 
 
 def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
-    path = state_path(state.id)
+    path = _cardinality.state_path(state.id)
     for role, cell in state.roles.items():
         _check_cell(policy, problems, (*path, "roles", role), cell)
     if state.children and not state.parallel:
@@ -171,7 +160,7 @@ def _check_regions(policy: Policy, problems: _Problems, path: KeyPath, state: St
     for child in state.children:
         if policy.states[child].when_measures is not None:
             problems.add(
-                (*state_path(child), "when"),
+                (*_cardinality.state_path(child), "when"),
                 f"{child} is a parallel region of {state.id}, always active with it; "
                 "when: belongs to a sub-state of a compound (not parallel) state",
             )
