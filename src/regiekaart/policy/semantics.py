@@ -141,7 +141,9 @@ def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
     path = _cardinality.state_path(state.id)
     for role, cell in state.roles.items():
         _check_cell(policy, problems, (*path, "roles", role), cell)
-    if state.children and not state.parallel:
+    if state.parallel:
+        _check_regions(policy, problems, path, state)
+    elif state.children:
         firsts = [c for c in state.children if policy.states[c].initial]
         if len(firsts) != 1:
             problems.add(
@@ -149,8 +151,24 @@ def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
                 "exactly one sub-state must be initial: true "
                 f"(found {len(firsts)}); or mark the sub-states parallel: true",
             )
-    if state.parallel:
-        _check_regions(policy, problems, path, state)
+        _check_when(policy, problems, state)
+
+
+def _check_when(policy: Policy, problems: _Problems, state: StateDef) -> None:
+    """At most one sub-state of a compound state per ``when``: two that hold at once
+    would pass the case back and forth between them without end."""
+    said: dict[str, str] = {}
+    for child in state.children:
+        when = policy.states[child].when_measures
+        if when is None:
+            continue
+        if when in said:
+            problems.add(
+                (*_cardinality.state_path(child), "when"),
+                f"{said[when]} already says when: {{measures: {when}}}; two sub-states of "
+                f"{state.id} that hold at once would pass the case back and forth for ever",
+            )
+        said[when] = child
 
 
 def _check_regions(policy: Policy, problems: _Problems, path: KeyPath, state: StateDef) -> None:
