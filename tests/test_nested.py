@@ -433,3 +433,25 @@ def test_nesting_deeper_than_the_limit_is_refused_with_its_line(tmp_path: Path) 
     assert refused.value.file == str(path)
     assert refused.value.line is not None
     assert "nested too deeply" in str(refused.value)
+
+
+def test_each_file_of_an_extends_chain_is_held_to_its_own_version(tmp_path: Path) -> None:
+    """A version-1 card may extend the nested card; it may not nest sub-states itself."""
+    (tmp_path / "nested.yaml").write_text(CARD.read_text("utf-8"), "utf-8")
+    local = tmp_path / "lokaal.yaml"
+    head = "regiekaart: 1\nextends: nested.yaml\nid: lokaal\ntitle: Lokaal\n"
+    local.write_text(head, "utf-8")
+    assert "fase3.verward.traject.zorg.gedwongen" in load_policy(local).states
+    nesting = (
+        "phases:\n  fase2:\n    substates:\n      states:\n        kader:\n"
+        "          title: Kader\n          initial: true\n          substates:\n"
+        "            states:\n              binnen: {title: Binnen, initial: true}\n"
+    )
+    local.write_text(head + nesting, "utf-8")
+    with pytest.raises(PolicyError) as refused:
+        load_policy(local)
+    assert refused.value.path == "phases.fase2.substates.states.kader.substates"
+    assert (refused.value.file, refused.value.line) == (str(local), 12)
+    assert "need regiekaart: 2" in refused.value.message
+    local.write_text(head.replace("regiekaart: 1", "regiekaart: 2") + nesting, "utf-8")
+    assert "fase2.kader.binnen" in load_policy(local).states
