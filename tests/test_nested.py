@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 import structlog
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from regiekaart import (
     Case,
@@ -36,6 +37,7 @@ from regiekaart import (
     SnapshotMismatch,
     StepClock,
     load_policy,
+    load_policy_document,
 )
 from regiekaart.runtime.roles import target_configuration
 from regiekaart.runtime.snapshot import configuration_problems
@@ -455,3 +457,110 @@ def test_each_file_of_an_extends_chain_is_held_to_its_own_version(tmp_path: Path
     assert "need regiekaart: 2" in refused.value.message
     local.write_text(head.replace("regiekaart: 1", "regiekaart: 2") + nesting, "utf-8")
     assert "fase2.kader.binnen" in load_policy(local).states
+
+
+# -- any tree the card language allows ----------------------------------------------------
+
+
+@st.composite
+def _trees(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
+    """Sub-states as a card writes them: compound or parallel, up to four levels, the
+    frames of a compound state following the measures or not."""
+    count = draw(st.integers(min_value=0 if depth else 1, max_value=3 if depth < 3 else 0))
+    if count == 0:
+        return {}
+    parallel = draw(st.booleans())
+    states: dict[str, Any] = {}
+    whens = draw(st.sampled_from([(), ("none", "some"), ("some",)])) if not parallel else ()
+    for index in range(count):
+        state: dict[str, Any] = {"title": f"S{depth}{index}"}
+        if not parallel and index == 0:
+            state["initial"] = True
+        if index < len(whens):
+            state["when"] = {"measures": whens[index]}
+        inner = draw(_trees(depth + 1))
+        if inner:
+            state["substates"] = inner
+        states[f"s{index}"] = state
+    return {"parallel": parallel, "states": states}
+
+
+def _tree_card(tree: dict[str, Any]) -> dict[str, Any]:
+    """A card of two phases: the tree under the second, a step into every state of it
+    (each state with a role of its own) and one back."""
+    roles: dict[str, Any] = {}
+    steps: dict[str, Any] = {}
+
+    def visit(substates: dict[str, Any], qualified: str) -> None:
+        for sid, state in substates.get("states", {}).items():
+            role = f"r-{len(roles)}"
+            roles[role] = {"title": role}
+            state["roles"] = {role: {"holders": ["a"]}}
+            steps[f"naar-{len(steps)}"] = {"to": f"{qualified}.{sid}"}
+            visit(state.get("substates", {}), f"{qualified}.{sid}")
+
+    visit(tree, "p2")
+    rules = {
+        rid: {"kind": "escalate", "from": "p1", "to": s["to"], "deciders": ["a"]}
+        for rid, s in {"naar-p2": {"to": "p2"}, **steps}.items()
+    }
+    rules["terug"] = {"kind": "deescalate", "from": "p2", "to": "p1", "deciders": ["a"]}
+    return {
+        "regiekaart": 2,
+        "id": "boom",
+        "title": "Boom",
+        "member_groups": {"g": "G"},
+        "parties": {"a": {"name": "A", "kind": "professional"}},
+        "roles": {"r": {"title": "R"}, **roles},
+        "criteria": {"c": {"text": "C"}},
+        "phases": {
+            "p1": {"order": 1, "title": "P1", "initial": True, "roles": {"r": {"holders": ["a"]}}},
+            "p2": {"order": 2, "title": "P2", "substates": tree},
+        },
+        "transitions": rules,
+        "measures": {
+            "applies_in": ["p2"],
+            "options": {
+                "m": {"title": "M", "group": "g", "imposed_by": ["a"], "roles": {"r": ["a"]}}
+            },
+        },
+    }
+
+
+def _frames_follow(policy: Policy, configuration: tuple[str, ...], measures: bool) -> None:
+    """Every active compound state is in the sub-state its ``when`` calls for."""
+    wanted = "some" if measures else "none"
+    for state_id in configuration:
+        state = policy.states[state_id]
+        if state.parallel:
+            continue
+        for child in state.children:
+            if policy.states[child].when_measures == wanted:
+                assert child in configuration, (state_id, child, configuration)
+
+
+@settings(max_examples=30, derandomize=True, deadline=None, database=None)
+@given(tree=_trees())
+def test_any_tree_of_states_runs_restores_and_follows_the_measures(tree: dict[str, Any]) -> None:
+    """For any tree of sub-states: a step into any state is where the look-ahead said,
+    the configuration is one the chart can be in, every active state's role is held, a
+    measure moves every frame at once and back, and a snapshot restores the same case."""
+    policy = load_policy_document(_tree_card(tree), name="boom.yaml")
+    member = Member(id="lid", group="g")
+    for rule in policy.transitions.values():
+        if rule.source_state != "p1":
+            continue
+        case = Case.create(policy, "boom", actor="a", members=(member,), clock=StepClock())
+        ahead = target_configuration(policy, str(rule.target_state), case.state.facts)
+        case.apply(Escalate(actor="a", to=str(rule.target_state)))
+        assert case.configuration == tuple(sorted(ahead))
+        for command, imposed in ((None, False), (ImposeMeasure, True), (EndMeasure, False)):
+            if command is not None:
+                case.apply(command(actor="a", measure="m", member="lid"))
+            assert configuration_problems(policy, case.configuration) == []
+            declared = {r for s in case.configuration for r in policy.states[s].roles}
+            assert declared == set(case.roles)
+            _frames_follow(policy, case.configuration, imposed)
+        assert Case.restore(policy, case.snapshot()).state == case.state
+        case.apply(Deescalate(actor="a", to="p1"))
+        assert case.configuration == ("p1",)
