@@ -20,7 +20,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from conftest import MACHINES, write_scenario
+from conftest import MACHINES, ROOT, write_scenario
 from regiekaart.simulate.attempts import load_population
 from regiekaart.simulate.kernel import Run, simulate_range
 from regiekaart.simulate.model import Model, compile_model
@@ -206,3 +206,64 @@ def test_the_shipped_scenario_agrees_on_a_thousand_households(
     assert moved > 100  # the households did go somewhere
     assert sum(sum(c.values()) for c in reference.refusals) > 0
     assert sum(c["calamiteit"] for c in reference.tags) > 0  # §1.6: calamities were counted
+
+
+NESTED = ROOT / "tests" / "cards" / "nested.yaml"
+NESTED_EVENTS: dict[str, list[dict[str, Any]]] = {
+    "fase1": [{"kind": "opschalen", "to": "fase2", "by": "wijkteam", "criteria": ["hulpbehoefte"], "p": 0.3}],
+    "fase2": [
+        {"kind": "opschalen", "to": "fase3", "by": "wijkteam", "criteria": ["stagnatie-hulp"], "p": 0.1},
+        {"kind": "opschalen", "to": "fase3.verward.traject", "by": "ggz-aanbieder", "criteria": ["verward-gedrag"], "p": 0.2},
+        {"kind": "impose", "measure": "zorgmachtiging", "member": "volwassen", "by": "rechter", "p": 0.1},
+        {"kind": "afschalen", "to": "fase1", "by": "wijkteam", "criteria": ["veiligheid-hersteld"], "p": 0.1},
+    ],
+    "fase3": [
+        {"kind": "impose", "measure": "ots", "member": "jeugd", "by": "kinderrechter", "p": 0.2},
+        {"kind": "end", "measure": "ots", "member": "jeugd", "by": "kinderrechter", "p": 0.2},
+        {"kind": "afschalen", "to": "fase2", "by": "role:procesregie", "criteria": ["veiligheid-hersteld"], "p": 0.1},
+    ],
+    # A list of a state three levels down replaces its phase's while the state is active.
+    "fase3.verward.traject": [
+        {"kind": "impose", "measure": "zorgmachtiging", "member": "volwassen", "by": "rechter", "p": 0.2},
+        {"kind": "end", "measure": "zorgmachtiging", "member": "volwassen", "by": "rechter", "p": 0.2},
+        {"kind": "decision", "decision": "plan-verward", "by": "role:zorgregie", "p": 0.2},
+        {"kind": "afschalen", "to": "fase2", "by": "role:zorgregie", "criteria": ["veiligheid-hersteld"], "p": 0.2},
+        {"kind": "afschalen", "to": "fase2", "by": "wijkteam", "criteria": ["veiligheid-hersteld"], "p": 0.1},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [5, 11])
+def test_kernel_and_reference_agree_on_states_nested_three_levels(
+    tmp_path: Path, seed: int
+) -> None:
+    """A track beside the household's in fase 3, with its own vrijwillig/gedwongen split
+    five states deep: both engines walk the same configurations and holders."""
+    data = {
+        "simulation": 1,
+        "policy": str(NESTED),
+        "households": 60,
+        "horizon_weeks": 12,
+        "seed": seed,
+        "opened_by": "wijkteam",
+        "mix": {
+            "jeugd": {"groups": ["jeugd"], "share": 0.3},
+            "volwassen": {"groups": ["volwassen"], "share": 0.3},
+            "gezin": {"groups": ["jeugd", "volwassen"], "share": 0.4},
+        },
+        "under_measure": {"share": 0.5},
+        "start": {"fase1": 0.5, "fase2": 0.5},
+        "events": NESTED_EVENTS,
+    }
+    scenario = load_population(write_scenario(tmp_path, data), search_path=(NESTED.parent,))
+    model = compile_model(scenario)
+    labels = {s.label for s in model.situations}
+    assert (
+        "fase3.huishouden.gedwongen+fase3.verward.traject.veiligheid"
+        "+fase3.verward.traject.zorg.gedwongen"
+    ) in labels
+    run = simulate_range(model, 0, 60, trajectory=True, block=17)
+    reference = simulate_reference(model, 0, 60)
+    assert_same(model, run, reference)
+    visited = {c for week in reference.trajectory for c, _ in week}
+    assert any("fase3.verward.traject.zorg.gedwongen" in c for c in visited)

@@ -128,35 +128,41 @@ def _roles(raw: Mapping[str, Any] | None, groups: Mapping[str, PartyGroup]) -> d
     }
 
 
+def _state(
+    qualified: str,
+    raw: Mapping[str, Any],
+    parent: str | None,
+    groups: Mapping[str, PartyGroup],
+    out: dict[str, StateDef],
+) -> None:
+    """Add a phase or sub-state to ``out``, followed by its sub-states at any depth (the
+    reader has refused a document nested deeper than the depth limit). The schema lets
+    only a phase say ``order``, ``colour`` and ``situation``, only a sub-state ``when``."""
+    sub = raw.get("substates") or {}
+    written = sub.get("states") or {}
+    out[qualified] = StateDef(
+        id=qualified,
+        title=str(raw["title"]),
+        order=int(raw.get("order", 0)),
+        colour=str(raw.get("colour", "")),
+        situation=str(raw.get("situation", "")).strip(),
+        parent=parent,
+        initial=bool(raw.get("initial", False)),
+        parallel=bool(sub.get("parallel", False)),
+        when_measures=(raw.get("when") or {}).get("measures"),
+        roles=_roles(raw.get("roles"), groups),
+        children=tuple(f"{qualified}.{c}" for c in written),
+        source=str(raw.get("source", "")),
+    )
+    for child_id, child in written.items():
+        _state(f"{qualified}.{child_id}", child, qualified, groups, out)
+
+
 def _states(document: Mapping[str, Any]) -> dict[str, StateDef]:
     groups = _party_groups(document)
     states: dict[str, StateDef] = {}
     for phase_id, raw in (document.get("phases") or {}).items():
-        sub = raw.get("substates") or {}
-        children = tuple(f"{phase_id}.{c}" for c in (sub.get("states") or {}))
-        states[phase_id] = StateDef(
-            id=phase_id,
-            title=str(raw["title"]),
-            order=int(raw["order"]),
-            colour=str(raw.get("colour", "")),
-            situation=str(raw.get("situation", "")).strip(),
-            initial=bool(raw.get("initial", False)),
-            parallel=bool(sub.get("parallel", False)),
-            roles=_roles(raw.get("roles"), groups),
-            children=children,
-            source=str(raw.get("source", "")),
-        )
-        for child_id, child in (sub.get("states") or {}).items():
-            when = (child.get("when") or {}).get("measures")
-            states[f"{phase_id}.{child_id}"] = StateDef(
-                id=f"{phase_id}.{child_id}",
-                title=str(child["title"]),
-                parent=phase_id,
-                initial=bool(child.get("initial", False)),
-                when_measures=when,
-                roles=_roles(child.get("roles"), groups),
-                source=str(child.get("source", "")),
-            )
+        _state(phase_id, raw, None, groups, states)
     for final_id, raw in (document.get("final") or {}).items():
         states[final_id] = StateDef(
             id=final_id, title=str(raw["title"]), final=True, source=str(raw.get("source", ""))

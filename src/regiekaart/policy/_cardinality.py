@@ -114,10 +114,12 @@ def _check_invariants(policy: Policy, add: Add) -> None:
 
 
 def _state_path(state: StateDef) -> KeyPath:
-    return ("final", state.id) if state.final else _state_path_of(state.id)
+    return ("final", state.id) if state.final else state_path(state.id)
 
 
-def _state_path_of(state_id: str) -> KeyPath:
+def state_path(state_id: str) -> KeyPath:
+    """Where the card writes a phase or sub-state, at any depth: an id is its ancestors'
+    ids joined by dots, and a written id has none of its own."""
     parts = state_id.split(".")
     path: KeyPath = ("phases", parts[0])
     for part in parts[1:]:

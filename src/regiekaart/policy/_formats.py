@@ -64,7 +64,6 @@ def _drop_unlimited(document: dict[str, Any], located: Located) -> None:
         del document["roles"][path[1]]["max_holders"]
 
 
-
 def _criteria_modes(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Each transition that says ``criteria_mode``, with the mode it says."""
     transitions = document.get("transitions")
@@ -115,6 +114,37 @@ RESPELLINGS: tuple[Respelling, ...] = (
 """Every spelling of an older version, oldest first."""
 
 
+@attrs.frozen
+class Novelty:
+    """Something a newer version may write that an older one cannot say."""
+
+    since: int
+    """The first version that may write it."""
+    find: Callable[[dict[str, Any]], Iterator[tuple[KeyPath, str]]]
+    """Where a document uses it, each with what it is."""
+
+
+def _mappings(value: Any, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The entries of ``value[key]`` that are mappings (the file is not validated yet)."""
+    inner = value.get(key) if isinstance(value, dict) else None
+    for name, entry in inner.items() if isinstance(inner, dict) else ():
+        if isinstance(entry, dict):
+            yield str(name), entry
+
+
+def _nested_substates(document: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Version 1 gave a phase one level of sub-states; a sub-state had none of its own."""
+    for phase, raw in _mappings(document, "phases"):
+        for child, state in _mappings(raw.get("substates"), "states"):
+            if state.get("substates") is not None:
+                path = ("phases", phase, "substates", "states", child, "substates")
+                yield path, "sub-states of a sub-state"
+
+
+NOVELTIES: tuple[Novelty, ...] = (Novelty(since=2, find=_nested_substates),)
+"""What each version added that an older version's file may not use."""
+
+
 def version_of(document: dict[str, Any], located: Located, name: str) -> int:
     """The format version a document declares, or a located error naming the ones read."""
     declared = document.get("regiekaart")
@@ -132,23 +162,35 @@ def version_of(document: dict[str, Any], located: Located, name: str) -> int:
 
 def check_spelling(document: dict[str, Any], located: Located, name: str) -> None:
     """Refuse, with file and line, an older spelling in a file that declares a newer
-    version; any readable version is fine otherwise."""
+    version, and what a newer version added in a file that declares an older one; any
+    readable version is fine otherwise."""
     version = version_of(document, located, name)
+    found: list[tuple[KeyPath, str]] = [
+        (
+            path,
+            f"written as in version {respelling.until} of the format, but the card says "
+            f"regiekaart: {version}; {now}",
+        )
+        for respelling in RESPELLINGS
+        if respelling.until < version
+        for path, now in respelling.find(document)
+    ]
+    found += [
+        (
+            path,
+            f"{what} need regiekaart: {novelty.since} or later, but the card says "
+            f"regiekaart: {version}; write regiekaart: {CURRENT} at the top of the file",
+        )
+        for novelty in NOVELTIES
+        if novelty.since > version
+        for path, what in novelty.find(document)
+    ]
     problems = []
-    for respelling in RESPELLINGS:
-        if respelling.until >= version:
-            continue
-        for path, now in respelling.find(document):
-            file, line = located.get(path, (name, 0))
-            problems.append(
-                PolicyError(
-                    f"written as in version {respelling.until} of the format, but the card "
-                    f"says regiekaart: {version}; {now}",
-                    file=file or name,
-                    line=line or None,
-                    path=dotted(path),
-                )
-            )
+    for path, message in found:
+        file, line = located.get(path, (name, 0))
+        problems.append(
+            PolicyError(message, file=file or name, line=line or None, path=dotted(path))
+        )
     if problems:
         raise problems[0] if len(problems) == 1 else PolicyErrors(problems)
 

@@ -142,14 +142,22 @@ def _check_states(policy: Policy, problems: _Problems) -> None:
             _check_state(policy, problems, state)
 
 
+def _subtree_roles(policy: Policy, state_id: str) -> set[str]:
+    """The roles a state or any state inside it sets: all active with it, in a region."""
+    state = policy.states[state_id]
+    found = set(state.roles)
+    for child in state.children:
+        found |= _subtree_roles(policy, child)
+    return found
+
+
 def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
-    if state.parent is None:
-        path: KeyPath = ("phases", state.id)
-    else:
-        path = ("phases", state.parent, "substates", "states", state.id.split(".", 1)[1])
+    path = _cardinality.state_path(state.id)
     for role, cell in state.roles.items():
         _check_cell(policy, problems, (*path, "roles", role), cell)
-    if state.children and not state.parallel:
+    if state.parallel:
+        _check_regions(policy, problems, path, state)
+    elif state.children:
         firsts = [c for c in state.children if policy.states[c].initial]
         if len(firsts) != 1:
             problems.add(
@@ -157,16 +165,44 @@ def _check_state(policy: Policy, problems: _Problems, state: StateDef) -> None:
                 "exactly one sub-state must be initial: true "
                 f"(found {len(firsts)}); or mark the sub-states parallel: true",
             )
-    if state.parallel:
-        seen: dict[str, str] = {}
-        for child in state.children:
-            for role in policy.states[child].roles:
-                if role in seen:
-                    problems.add(
-                        (*path, "substates"),
-                        f"role {role!r} is set in two parallel regions ({seen[role]}, {child})",
-                    )
-                seen[role] = child
+        _check_when(policy, problems, state)
+
+
+def _check_when(policy: Policy, problems: _Problems, state: StateDef) -> None:
+    """At most one sub-state of a compound state per ``when``: two that hold at once
+    would pass the case back and forth between them without end."""
+    said: dict[str, str] = {}
+    for child in state.children:
+        when = policy.states[child].when_measures
+        if when is None:
+            continue
+        if when in said:
+            problems.add(
+                (*_cardinality.state_path(child), "when"),
+                f"{said[when]} already says when: {{measures: {when}}}; two sub-states of "
+                f"{state.id} that hold at once would pass the case back and forth for ever",
+            )
+        said[when] = child
+
+
+def _check_regions(policy: Policy, problems: _Problems, path: KeyPath, state: StateDef) -> None:
+    """Regions are active together: none may set a role another sets (at any depth in
+    either), and none is entered by a ``when``, since none is ever left for a sibling."""
+    seen: dict[str, str] = {}
+    for child in state.children:
+        if policy.states[child].when_measures is not None:
+            problems.add(
+                (*_cardinality.state_path(child), "when"),
+                f"{child} is a parallel region of {state.id}, always active with it; "
+                "when: belongs to a sub-state of a compound (not parallel) state",
+            )
+        for role in sorted(_subtree_roles(policy, child)):
+            if role in seen:
+                problems.add(
+                    (*path, "substates"),
+                    f"role {role!r} is set in two parallel regions ({seen[role]}, {child})",
+                )
+            seen[role] = child
 
 
 def _check_transitions(policy: Policy, problems: _Problems) -> None:
@@ -250,9 +286,7 @@ def _check_criteria(policy: Policy, document: dict[str, Any], problems: _Problem
             continue
         words = criteria.describe(rule.requirement)
         if not possible:
-            problems.add(
-                path, f"no set of criteria meets transition {rid!r}, which needs {words}"
-            )
+            problems.add(path, f"no set of criteria meets transition {rid!r}, which needs {words}")
 
 
 def _check_direction(

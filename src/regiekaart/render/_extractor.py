@@ -105,7 +105,6 @@ def covers(override: str, path: str) -> bool:
 
 def state_path(state: StateDef) -> str:
     """Where ``state`` is set in the card's document, as an override path names it."""
-    if state.parent is None:
-        return f"phases.{state.id}" if not state.final else f"final.{state.id}"
-    child = state.id.rpartition(".")[2]
-    return f"phases.{state.parent}.substates.states.{child}"
+    if state.final:
+        return f"final.{state.id}"
+    return "phases." + ".substates.states.".join(state.id.split("."))

@@ -33,6 +33,7 @@ from regiekaart.render.model import (
     Row,
     RowCell,
     SlotOption,
+    SubState,
     TagRef,
     TransitionView,
 )
@@ -127,16 +128,22 @@ def _phase_header(column: Column) -> Text:
 def _substates(column: Column) -> Text:
     if not column.substates:
         return Text("—", style="dim")
-    text = Text("at once:\n" if column.parallel else "one of:\n", style="dim")
-    for index, child in enumerate(column.substates):
-        if index:
-            text.append("\n")
-        text.append(f"• {child.title}")
+    text = Text("at once:" if column.parallel else "one of:", style="dim")
+    _list_substates(text, column.substates, "")
+    return text
+
+
+def _list_substates(text: Text, subs: tuple[SubState, ...], indent: str) -> None:
+    """Each sub-state on a line of its own, and under it its own sub-states, indented."""
+    for child in subs:
+        text.append(f"\n{indent}• {child.title}")
         if child.when_measures == "some":
             text.append(" (while a measure is in force)", style="dim")
         elif child.when_measures == "none":
             text.append(" (without measures)", style="dim")
-    return text
+        if child.substates:
+            text.append(" — at once:" if child.parallel else " — one of:", style="dim")
+            _list_substates(text, child.substates, indent + "  ")
 
 
 def _row_title(row: Row) -> Text:

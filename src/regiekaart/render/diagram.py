@@ -198,6 +198,7 @@ def dot_graph(card: CardView) -> pydot.Dot:
     states = {s.id: s for s in _walk(card.chart_states)}
     top = {s.id for s in card.chart_states}
     regions = {c.id for s in states.values() if s.kind == "parallel" for c in s.children}
+    _lift_leaving_edges(dot)
     for graph in _graphs(dot):
         for edge in graph.get_edge_list():
             _style_edge(edge, shown)
@@ -221,6 +222,31 @@ def dot_graph(card: CardView) -> pydot.Dot:
             if state.id in regions:
                 node.set("style", '"rounded,filled,dashed"')
     return dot
+
+
+def _declared(graph: Any) -> set[str]:
+    """The nodes a (sub)graph declares, at any depth within it."""
+    names = {str(node.get_name()).strip('"') for node in graph.get_node_list()}
+    for sub in graph.get_subgraph_list():
+        names |= _declared(sub)
+    return names
+
+
+def _lift_leaving_edges(dot: pydot.Dot) -> None:
+    """Move every edge that leaves a cluster to the top of the graph.
+
+    The library writes a step inside the cluster of the state it leaves; Graphviz puts
+    a node into the first (sub)graph that mentions it, so a step from a nested state to
+    a phase not yet declared would draw that phase inside the nested state's cluster.
+    """
+    for graph in list(_graphs(dot))[1:]:
+        inside = _declared(graph)
+        for edge in list(graph.get_edge_list()):
+            ends = (edge.get_source(), edge.get_destination())
+            if all(str(end).strip('"') in inside for end in ends):
+                continue
+            graph.del_edge(*ends)
+            dot.add_edge(edge)
 
 
 def _style_edge(edge: Any, shown: list[ChartTransition]) -> None:

@@ -164,13 +164,17 @@ class Row:
 
 @frozen
 class SubState:
-    """A sub-state of a phase: a kader (one at a time) or a track (all at once)."""
+    """A sub-state of a phase or of a sub-state: a kader (one at a time) or a track (all
+    at once), with its own sub-states, to any depth."""
 
     id: str
     title: str
     initial: bool
     when_measures: str | None
     source: str
+    parallel: bool = False
+    """Whether its own sub-states are tracks that run at once."""
+    substates: tuple[SubState, ...] = ()
 
 
 @frozen

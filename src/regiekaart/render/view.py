@@ -14,7 +14,7 @@ foundation modules; never verify, simulate, testing or cli.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from regiekaart.policy.cardinality import Bounds, bounds, chair, ordered_roles
@@ -93,19 +93,25 @@ def _chair_words(ex: Extractor, role: str | None) -> str:
     return f"voorzitter: houder van {title[:1].lower()}{title[1:]}"
 
 
+def _substates(policy: Policy, ids: tuple[str, ...]) -> tuple[SubState, ...]:
+    return tuple(
+        SubState(
+            id=state.id,
+            title=state.title,
+            initial=state.initial,
+            when_measures=state.when_measures,
+            source=state.source,
+            parallel=state.parallel,
+            substates=_substates(policy, state.children),
+        )
+        for state in (policy.states[c] for c in ids)
+    )
+
+
 def _columns(ex: Extractor) -> tuple[Column, ...]:
     columns = []
     for phase in ex.policy.phases():
-        subs = tuple(
-            SubState(
-                id=c,
-                title=ex.policy.states[c].title,
-                initial=ex.policy.states[c].initial,
-                when_measures=ex.policy.states[c].when_measures,
-                source=ex.policy.states[c].source,
-            )
-            for c in phase.children
-        )
+        subs = _substates(ex.policy, phase.children)
         path = state_path(phase)
         columns.append(
             Column(
@@ -136,6 +142,16 @@ def _columns(ex: Extractor) -> tuple[Column, ...]:
     return tuple(columns)
 
 
+def _inside(policy: Policy, state_id: str, above: str = "") -> Iterator[tuple[StateDef, str]]:
+    """The states inside ``state_id`` at any depth, outer first, each with the titles
+    from below the phase down to it, joined by `` · ``."""
+    for child_id in policy.states[state_id].children:
+        child = policy.states[child_id]
+        titles = f"{above} · {child.title}" if above else child.title
+        yield child, titles
+        yield from _inside(policy, child_id, titles)
+
+
 def _rows(ex: Extractor) -> tuple[Row, ...]:
     rows = []
     phases = ex.policy.phases()
@@ -146,12 +162,11 @@ def _rows(ex: Extractor) -> tuple[Row, ...]:
             where = f"{role.title} · Fase {phase.order}"
             if role.id in phase.roles:
                 parts.append(CellPart(phase.id, "", _cell(ex, phase, phase.roles[role.id], where)))
-            for child_id in phase.children:
-                child = ex.policy.states[child_id]
+            for child, titles in _inside(ex.policy, phase.id):
                 if role.id in child.roles:
-                    label = f"{where} · {child.title}"
+                    label = f"{where} · {titles}"
                     cell = _cell(ex, child, child.roles[role.id], label)
-                    parts.append(CellPart(child.id, child.title, cell))
+                    parts.append(CellPart(child.id, titles, cell))
             cells.append(RowCell(phase.id, tuple(parts)))
         own = Bounds(least=role.min_holders or 1, most=role.max_holders or None)
         chaired = _chair_words(ex, role.chair)

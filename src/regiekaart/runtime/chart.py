@@ -14,7 +14,7 @@ May import: ``regiekaart.policy`` and the foundation (besides this package).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -184,16 +184,41 @@ def _add_rules(
         flat[chart_id[rule.source_state]]["on"].setdefault(event_of[rule.id], []).append(transition)
 
 
+def _measure_handlers(
+    policy: Policy, state_id: str, framed: bool = True
+) -> Iterator[tuple[str, str | None]]:
+    """Where a measure event is handled inside ``state_id``, each with its target.
+
+    A sub-state of a compound state is re-entered, so its cells re-apply to the measures
+    now in force; a compound sub-state is not (that would reset its own sub-states), its
+    sub-states are, at any depth. A parallel state, or a state of the frame without
+    sub-states, takes the event without moving; a region without sub-states is covered
+    by its parallel parent.
+    """
+    state = policy.states[state_id]
+    if not state.children:
+        if framed:
+            yield state_id, None
+        return
+    if state.parallel:
+        yield state_id, None
+    for child in state.children:
+        if state.parallel or policy.states[child].children:
+            yield from _measure_handlers(policy, child, framed=False)
+        else:
+            yield child, child
+
+
 def _add_measures(policy: Policy, flat: dict[str, Spec], chart_id: dict[str, str]) -> None:
-    """Measure events re-enter the frame's sub-state (its cells re-apply), or, in a phase
-    without a frame, change nothing; eventless transitions then pick the right frame."""
-    for phase_id in policy.measures_in:
-        phase = policy.states[phase_id]
-        framed = bool(phase.children) and not phase.parallel
-        for state_id in phase.children if framed else (phase_id,):
-            target = chart_id[state_id] if framed else None
+    """Measure events re-enter the frame's sub-states (their cells re-apply), or change
+    nothing; eventless transitions then pick the right frame, at every depth."""
+    for frame in policy.measures_in:
+        for state_id, target in _measure_handlers(policy, frame):
+            spec = flat[chart_id[state_id]]["on"]
             for event in (IMPOSE_EVENT, END_EVENT):
-                flat[chart_id[state_id]]["on"].setdefault(event, []).append({"target": target})
+                spec.setdefault(event, []).append(
+                    {"target": None if target is None else chart_id[target]}
+                )
     for state in policy.states.values():
         if state.parent is None or policy.states[state.parent].parallel:
             continue

@@ -12,6 +12,7 @@ May import: ``regiekaart.policy`` and the foundation (besides this package).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import Facts
@@ -37,11 +38,45 @@ def target_configuration(policy: Policy, target: str, facts: Facts) -> frozenset
     """The active states after entering ``target``: its ancestors and its default descent.
 
     A compound state descends into the sub-state whose ``when`` holds for ``facts``, or
-    its initial sub-state; a parallel state into all its regions.
+    its initial sub-state; a parallel state into all its regions. A parallel ancestor's
+    other regions are entered too, by their default descent: a step that leads into
+    one region of a phase enters the phase, and with it every region (a card's steps
+    lead from one phase to another, so no region is left as it was). Where a sibling of
+    a state on the way to ``target`` has a ``when`` that holds, the chart moves on to
+    that sibling at once, and so does the look-ahead.
     """
-    active = {s.id for s in policy.ancestors(target)}
+    target = _resting(policy, target, facts)
+    active = {target}
     _descend(policy, target, facts, active)
+    below = target
+    for state in list(policy.ancestors(target))[1:]:
+        active.add(state.id)
+        for region in state.children if state.parallel else ():
+            if region != below:
+                active.add(region)
+                _descend(policy, region, facts, active)
+        below = state.id
     return frozenset(active)
+
+
+def _holds(when: str | None, facts: Facts) -> bool:
+    """Whether a sub-state's ``when`` holds for ``facts`` (no ``when`` never does)."""
+    some = bool(facts.measures)
+    return (when == "some" and some) or (when == "none" and not some)
+
+
+def _resting(policy: Policy, target: str, facts: Facts) -> str:
+    """The state the chart rests in when a step leads to ``target``: the outermost
+    sibling on the way whose ``when`` holds, as the chart's eventless transitions take
+    it; ``target`` itself when there is none."""
+    path = list(policy.ancestors(target))[::-1]
+    for parent, child in pairwise(path):
+        if parent.parallel:
+            continue
+        for sibling in parent.children:
+            if sibling != child.id and _holds(policy.states[sibling].when_measures, facts):
+                return sibling
+    return target
 
 
 def _descend(policy: Policy, state_id: str, facts: Facts, active: set[str]) -> None:
@@ -60,15 +95,12 @@ def _descend(policy: Policy, state_id: str, facts: Facts, active: set[str]) -> N
 def select_child(policy: Policy, state_id: str, facts: Facts) -> str:
     """The sub-state of a compound state that ``facts`` call for."""
     state = policy.states[state_id]
-    some = bool(facts.measures)
     initial = state.children[0]
     for child in state.children:
         sub = policy.states[child]
         if sub.initial:
             initial = child
-        if sub.when_measures == "some" and some:
-            return child
-        if sub.when_measures == "none" and not some:
+        if _holds(sub.when_measures, facts):
             return child
     return initial
 
