@@ -16,6 +16,7 @@ from structlog.testing import capture_logs
 
 from case_stories import (
     HOUSEHOLD,
+    MACHINES,
     add_procesregie,
     back_to_fase3,
     calamity,
@@ -55,6 +56,7 @@ from regiekaart import (
     SnapshotMismatch,
     StepClock,
     TransitionNotAllowed,
+    load_policy,
 )
 from regiekaart.runtime.records import Handover
 
@@ -802,3 +804,17 @@ def test_opening_a_case_is_logged_too(universeel: Policy) -> None:
             "configuration": ["fase1"],
         }
     ]
+
+
+@pytest.mark.parametrize("card", ["universeel", "west-brabant"])
+@pytest.mark.parametrize("party", ["huisarts", "wijkagent", "school"])
+def test_the_signallers_the_handreiking_names_are_parties_who_may_signal(
+    card: str, party: str
+) -> None:
+    """§2.3.1, Bijlage 2: signals come from the huisarts, the wijkagent, school and
+    others; a signal of one of them is a signal, not an unknown party."""
+    policy = load_policy(MACHINES / f"{card}.yaml")
+    case = Case.create(policy, "k", actor="wijkteam", clock=StepClock())
+    event = case.apply(Signal(actor=party, reason="zorgen over het gezin"))
+    assert event.rule == "signaal"
+    assert case.state.configuration == ("fase1",)
