@@ -225,7 +225,7 @@ def dominance_representatives(policy: Policy) -> tuple[str, ...]:
     situations under another name."""
     seen: dict[tuple[object, ...], str] = {}
     for option in policy.dominance.values():
-        signature = tuple(sorted(option.roles.items()))
+        signature = (tuple(sorted(option.roles.items())), tuple(sorted(option.choices.items())))
         seen.setdefault(signature, option.id)
     return tuple(seen.values())
 

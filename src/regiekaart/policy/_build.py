@@ -12,13 +12,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from regiekaart.policy import criteria
+from regiekaart.policy import _choices, criteria
 from regiekaart.policy.model import (
     Activity,
     Agreement,
     Criterion,
     Decision,
-    DominanceOption,
     InvariantDef,
     Measure,
     Obligation,
@@ -103,9 +102,14 @@ def _written(lists: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]
 
 
 def _cell(role: str, raw: Mapping[str, Any], groups: Mapping[str, PartyGroup]) -> RoleCell:
-    lists = {key: _tuple(raw.get(key)) for key in ("holders", "eligible")}
+    choices = _choices.read(raw.get("holders"), groups, _members)
+    lists = {
+        "holders": _tuple(_choices.plain(raw.get("holders"), choices)),
+        "eligible": _tuple(raw.get("eligible")),
+    }
     return RoleCell(
         role=role,
+        choices=choices,
         holders=_members(lists["holders"], groups),
         eligible=_members(lists["eligible"], groups),
         optional=bool(raw.get("optional", False)),
@@ -224,6 +228,7 @@ def build(
     """
     measures = document.get("measures") or {}
     dominance = document.get("dominance") or {}
+    groups = _party_groups(document)
     # In the order written, not sorted: the order of rules, cells and obligations is
     # part of what a card means (the first rule that fits is tried first), so two cards
     # that differ only in order must not share a digest.
@@ -283,12 +288,7 @@ def build(
         },
         measures_in=_tuple(measures.get("applies_in")),
         dominance={
-            did: DominanceOption(
-                id=did,
-                title=d["title"],
-                roles={role: _tuple(h) for role, h in d["roles"].items()},
-                source=d.get("source", ""),
-            )
+            did: _choices.dominance_option(did, d, groups, _members)
             for did, d in (dominance.get("options") or {}).items()
         },
         dominance_in=_tuple(dominance.get("applies_in")),

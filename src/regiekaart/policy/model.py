@@ -27,11 +27,13 @@ from regiekaart.policy._duties import (
     Tag,
 )
 from regiekaart.policy._kinds import Direction, PartyKind, TransitionKind
+from regiekaart.policy.conditions import Condition, Situation, holds
 from regiekaart.policy.criteria import Expression
 
 __all__ = [
     "Activity",
     "Agreement",
+    "Choice",
     "Criterion",
     "Decision",
     "Direction",
@@ -50,6 +52,7 @@ __all__ = [
     "Tag",
     "TransitionKind",
     "TransitionRule",
+    "choose",
 ]
 
 
@@ -104,6 +107,24 @@ class RoleDef:
 
 
 @frozen
+class Choice:
+    """Holders that depend on the case: the responsible official follows the household
+    (the wethouder for youth matters when there is a child, for adults when not)."""
+
+    holders: tuple[str, ...]
+    condition: Condition | None = None
+    """When these holders apply; ``None``: always (the last choice of a list)."""
+
+
+def choose(choices: tuple[Choice, ...], situation: Situation) -> tuple[str, ...] | None:
+    """The holders of the first choice whose condition holds, or ``None`` if none does."""
+    for choice in choices:
+        if choice.condition is None or holds(choice.condition, situation):
+            return choice.holders
+    return None
+
+
+@frozen
 class RoleCell:
     """One cell of the card: who holds a role while a state is active.
 
@@ -134,11 +155,24 @@ class RoleCell:
     """How many hold it at most here (0: the role's own)."""
     chair: str | None = None
     """The role that chairs this role's holders here (``None``: the role's own)."""
+    choices: tuple[Choice, ...] = ()
+    """Default holders that depend on the case, first that applies; ``holders`` is then
+    the choice without a condition (or empty)."""
 
     @property
     def eligible_set(self) -> frozenset[str]:
-        """Who may hold the role here: the eligible list, or the default holders."""
-        return frozenset(self.eligible or self.holders)
+        """Who may hold the role here: the eligible list, or the default holders (every
+        choice's)."""
+        if self.eligible:
+            return frozenset(self.eligible)
+        return frozenset(self.holders).union(*(c.holders for c in self.choices))
+
+    def default_holders(self, situation: Situation) -> tuple[str, ...]:
+        """The default holders for a case in ``situation``."""
+        if not self.choices:
+            return self.holders
+        chosen = choose(self.choices, situation)
+        return () if chosen is None else chosen
 
 
 @frozen
@@ -242,7 +276,24 @@ class DominanceOption:
     id: str
     title: str
     roles: Mapping[str, tuple[str, ...]]
+    """Role → holders; for a role with :attr:`choices`, the choice without a condition."""
     source: str = ""
+    choices: Mapping[str, tuple[Choice, ...]] = attrs.field(factory=dict)
+    """Role → holders that depend on the case, first that applies."""
+
+    def holders(self, role: str, situation: Situation) -> tuple[str, ...] | None:
+        """Who this option puts in ``role`` for a case in ``situation`` (``None``: it
+        names nobody there, so the cell's next source applies)."""
+        if role in self.choices:
+            return choose(self.choices[role], situation)
+        return self.roles.get(role)
+
+    def every_holder(self, role: str) -> frozenset[str]:
+        """Everyone this option can put in ``role``, whatever the case."""
+        found = set(self.roles.get(role, ()))
+        for choice in self.choices.get(role, ()):
+            found.update(choice.holders)
+        return frozenset(found)
 
 
 @frozen

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regiekaart.errors import PolicyError
-from regiekaart.policy import _cardinality, _groups, checks, criteria
+from regiekaart.policy import _cardinality, _choices, _groups, checks, criteria
 from regiekaart.policy._assign import check_assign
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
@@ -60,9 +60,7 @@ def _parties(
             )
 
 
-def _recipients(
-    policy: Policy, problems: _Problems, path: KeyPath, ids: tuple[str, ...]
-) -> None:
+def _recipients(policy: Policy, problems: _Problems, path: KeyPath, ids: tuple[str, ...]) -> None:
     """A duty's recipients: parties, or ``role:ROLE`` for whoever holds the role then."""
     for index, written in enumerate(ids):
         if written.startswith("role:"):
@@ -104,9 +102,10 @@ def _check_cell(policy: Policy, problems: _Problems, path: KeyPath, cell: RoleCe
                 # A group's members have no index of their own in the list as written.
                 at = (*path, "holders") if "holders" in cell.written else (*path, "holders", index)
                 problems.add(at, f"default holder {holder!r} is not in eligible")
+    _choices.check_cell(policy, problems.add, path, cell)
     derived = cell.from_measures or cell.from_dominance
     chosen = bool(cell.min_holders and cell.eligible)
-    if not (cell.optional or cell.holders or derived or chosen):
+    if not (cell.optional or cell.holders or cell.choices or derived or chosen):
         problems.add(
             path,
             f"role {cell.role!r} has no holder: give holders, derive them "
@@ -324,6 +323,7 @@ def _check_rules(policy: Policy, problems: _Problems) -> None:
     _state_ids(policy, problems, ("dominance", "applies_in"), policy.dominance_in)
     for option in policy.dominance.values():
         _role_map(policy, problems, ("dominance", "options", option.id, "roles"), option.roles)
+        _choices.check_option(policy, problems.add, option)
     for activity in policy.activities.values():
         path = ("activities", activity.id)
         _state_ids(policy, problems, (*path, "in"), activity.in_states)

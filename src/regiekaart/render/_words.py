@@ -8,9 +8,11 @@ keeps its raw id, so a story never breaks on a name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from regiekaart.policy.model import Policy
+from regiekaart.policy import conditions
+from regiekaart.policy.model import Choice, Policy
 from regiekaart.runtime.commands import (
     Appoint,
     ChangeLevel,
@@ -115,3 +117,44 @@ class CaseWords:
             case RecordAdvice():
                 return f"bij {self.party(command.adviser)}"
         return ""
+
+
+def condition_words(policy: Policy, condition: conditions.Condition) -> str:
+    """A condition of the card in the card's words: ``met een lid: Jeugdige``."""
+    if isinstance(condition, conditions.Term):
+        return _term_words(policy, condition)
+    if isinstance(condition, conditions.Not):
+        return f"niet ({condition_words(policy, condition.part)})"
+    joiner = " en " if isinstance(condition, conditions.AllOf) else " of "
+    return joiner.join(condition_words(policy, part) for part in condition.parts)
+
+
+def _term_words(policy: Policy, term: conditions.Term) -> str:
+    values = term.values
+    if term.subject == "members":
+        return "met een lid: " + " of ".join(policy.member_groups.get(g, g) for g in values)
+    if term.subject == "fact":
+        return "als vastgelegd: " + " en ".join(values)
+    table: Mapping[str, Any] = policy.measures if term.subject == "measures" else policy.dominance
+    word = "maatregel" if term.subject == "measures" else "dominantie"
+    if values == (conditions.ANY,):
+        return f"bij een {word}"
+    if values == (conditions.NONE,):
+        return f"zonder {word}"
+    titles = [table[v].title if v in table else v for v in values]
+    return f"bij {word}: " + " of ".join(titles)
+
+
+def choice_words(policy: Policy, choices: Iterable[Choice]) -> tuple[str, ...]:
+    """Holders that follow the case, one phrase per choice: ``Wethouder Jeugd (met een
+    lid: Jeugdige)``, then ``anders Wethouder Wmo``."""
+    out: list[str] = []
+    for choice in choices:
+        names = ", ".join(
+            policy.parties[p].name if p in policy.parties else p for p in choice.holders
+        )
+        if choice.condition is None:
+            out.append(f"anders {names}" if out else names)
+        else:
+            out.append(f"{names} ({condition_words(policy, choice.condition)})")
+    return tuple(out)

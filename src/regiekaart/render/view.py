@@ -22,6 +22,7 @@ from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.render import _criteria as _criteria_words
 from regiekaart.render._chart import chart
 from regiekaart.render._extractor import Extractor, state_path
+from regiekaart.render._words import choice_words
 from regiekaart.render.model import (
     KIND_LABELS,
     AgreementRef,
@@ -290,7 +291,13 @@ def _options(ex: Extractor, kind: Literal["dominance", "measures"]) -> tuple[Opt
             Option(
                 d.id,
                 d.title,
-                tuple((ex.role_title(r), ex.party_names(h)) for r, h in d.roles.items()),
+                tuple(
+                    (
+                        ex.role_title(r),
+                        choice_words(policy, d.choices[r]) if r in d.choices else ex.party_names(h),
+                    )
+                    for r, h in d.roles.items()
+                ),
                 d.source,
             )
             for d in policy.dominance.values()

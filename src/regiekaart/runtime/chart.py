@@ -101,7 +101,9 @@ def _entry(policy: Policy, state_id: str) -> Callable[..., None]:
         work = model.work
         if work is None:
             return
-        roles.enter_state(policy, state_id, work.roles, work.facts, work.chosen, work.assigned)
+        roles.enter_state(
+            policy, state_id, work.roles, work.facts, work.chosen, work.assigned, work.groups
+        )
         work.entered.append(state_id)
 
     enter.__name__ = f"enter_{_ident(state_id)}"

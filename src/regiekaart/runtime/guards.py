@@ -69,6 +69,12 @@ class Work:
     passes: dict[str, int] = attrs.field(factory=dict)
     """How many of :data:`GUARDS` each rule passed before its refusal (see :func:`passed`)."""
 
+    @property
+    def groups(self) -> frozenset[str]:
+        """The household's member groups: the case's, or those a new case opens with."""
+        members = self.before.members or getattr(self.command, "members", ())
+        return frozenset(member.group for member in members)
+
     def refusal(self, cls: type[CommandRefused], message: str) -> CommandRefused:
         """A refusal of ``cls`` citing the rule under way and the configuration."""
         rule = self.rule
@@ -172,7 +178,14 @@ def holders(rule: TransitionRule, work: Work) -> CommandRefused | None:
         before = set(work.before.configuration)
         entered = [s for s in target if s not in before] or sorted(target)
         projected = roles.project(
-            policy, work.before.roles, entered, target, work.facts, work.chosen, work.assigned
+            policy,
+            work.before.roles,
+            entered,
+            target,
+            work.facts,
+            work.chosen,
+            work.assigned,
+            work.groups,
         )
     for role, cell in roles.required_roles(policy, target).items():
         if not projected.get(role):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from itertools import pairwise
 
+from regiekaart.policy.conditions import Situation
 from regiekaart.policy.model import Policy, RoleCell
 from regiekaart.runtime.records import Facts
 
@@ -27,6 +28,7 @@ __all__ = [
     "resolve_cell",
     "select_child",
     "settle",
+    "situation",
     "target_configuration",
 ]
 
@@ -117,8 +119,10 @@ def resolve_cell(
     facts: Facts,
     chosen: Mapping[str, tuple[str, ...]],
     assigned: Mapping[str, tuple[str, ...]],
+    groups: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
-    """The holders of ``cell.role`` on entering the cell's state (see :class:`RoleCell`)."""
+    """The holders of ``cell.role`` on entering the cell's state (see :class:`RoleCell`);
+    ``groups`` are the household's member groups, for holders that depend on them."""
     role = cell.role
     if role in chosen:
         return chosen[role]
@@ -129,13 +133,24 @@ def resolve_cell(
         return _measure_holders(policy, role, facts)
     if cell.from_dominance and facts.dominance in policy.dominance:
         option = policy.dominance[str(facts.dominance)]
-        if role in option.roles:
-            return option.roles[role]
+        named = option.holders(role, situation(facts, groups))
+        if named is not None:
+            return named
     if cell.keep and current and all(holder in eligible for holder in current):
         return current
     if cell.optional:
         return ()
-    return cell.holders
+    return cell.default_holders(situation(facts, groups)) if cell.choices else cell.holders
+
+
+def situation(facts: Facts, groups: frozenset[str]) -> Situation:
+    """What a condition of the card sees of a case with ``facts`` and member ``groups``."""
+    return Situation(
+        groups=groups,
+        measures=frozenset(active.measure for active in facts.measures),
+        facts=frozenset(name for name, _ in facts.flags),
+        dominance=facts.dominance,
+    )
 
 
 def _measure_holders(policy: Policy, role: str, facts: Facts) -> tuple[str, ...]:
@@ -156,10 +171,12 @@ def enter_state(
     facts: Facts,
     chosen: Mapping[str, tuple[str, ...]],
     assigned: Mapping[str, tuple[str, ...]],
+    groups: frozenset[str] = frozenset(),
 ) -> None:
     """Apply the cells of ``state_id`` to ``roles`` in place (an entry action)."""
     for role, cell in policy.states[state_id].roles.items():
-        holders = resolve_cell(policy, cell, roles.get(role, ()), facts, chosen, assigned)
+        current = roles.get(role, ())
+        holders = resolve_cell(policy, cell, current, facts, chosen, assigned, groups)
         if holders:
             roles[role] = holders
         else:
@@ -180,11 +197,12 @@ def project(
     facts: Facts,
     chosen: Mapping[str, tuple[str, ...]],
     assigned: Mapping[str, tuple[str, ...]],
+    groups: frozenset[str] = frozenset(),
 ) -> Roles:
     """The roles after entering ``entered`` (outer first) into configuration ``active``."""
     roles: Roles = dict(before)
     for state_id in sorted(entered, key=lambda s: depth(policy, s)):
-        enter_state(policy, state_id, roles, facts, chosen, assigned)
+        enter_state(policy, state_id, roles, facts, chosen, assigned, groups)
     return settle(policy, roles, active)
 
 

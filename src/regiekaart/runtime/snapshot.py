@@ -329,7 +329,7 @@ def _may_hold(policy: Policy, cell: RoleCell, state: CaseState) -> frozenset[str
             allowed.update(policy.measures[active.measure].roles.get(cell.role, ()))
     dominance = state.facts.dominance
     if cell.from_dominance and dominance in policy.dominance:
-        allowed.update(policy.dominance[str(dominance)].roles.get(cell.role, ()))
+        allowed.update(policy.dominance[str(dominance)].every_holder(cell.role))
     return frozenset(allowed)
 
 
