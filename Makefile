@@ -6,7 +6,7 @@
 #   make test    set up .venv and run the fast test suite (all but the tests marked slow), with branch coverage
 #   make test-slow  the slow tests (load, crash, full explorations), each named; coverage added to make test's
 #   make lint    ruff on the code, mypy --strict on src/, the layer rule (import-linter)
-#   make bench   the benchmarks: runtime, simulation, store, verification (not part of the tests)
+#   make bench   the benchmarks: runtime, simulation, store, verification, command start-up (not part of the tests)
 #   make system  install the Debian packages the tests need (as root, only what is missing)
 #
 # The virtualenv is made once and reinstalled only when pyproject.toml changes.
@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	scripts/with-postgres $(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_verify.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage .coverage.*

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from regiekaart.terminal import printable
 
@@ -37,6 +35,9 @@ STORE_ERROR = 4
 
 def complain(message: object) -> None:
     """``message`` on stderr, escaped and in red, on as many lines as it has."""
+    from rich.console import Console
+    from rich.text import Text
+
     text = Text(printable(message, multiline=True), style="red")
     Console(stderr=True, highlight=False).print(text, soft_wrap=True)
 

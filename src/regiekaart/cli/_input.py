@@ -12,17 +12,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regiekaart.cli._exits import BAD_INPUT, fail
 from regiekaart.errors import InputRefused, InvalidIdentifier, RegiekaartError
 from regiekaart.ids import check_id
-from regiekaart.limits import Limits, read_at_most, read_bounded
-from regiekaart.limits import resolve as resolve_limits
-from regiekaart.policy.loader import load_policy
-from regiekaart.policy.model import Policy
+
+if TYPE_CHECKING:
+    from regiekaart.limits import Limits
+    from regiekaart.policy.model import Policy
 
 SearchPathOption = Annotated[
     list[Path] | None,
@@ -41,7 +41,12 @@ def search_path(dirs: Sequence[Path] | None) -> tuple[Path, ...]:
 
 
 def policy_or_exit(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
-    """The card at ``path``, or its located errors on stderr and exit code 2."""
+    """The card at ``path``, or its located errors on stderr and exit code 2.
+
+    The card layer is imported here, not with the module: ``--help`` never reads a card.
+    """
+    from regiekaart.policy.loader import load_policy
+
     try:
         return load_policy(path, search_path=search_path(dirs))
     except RegiekaartError as error:
@@ -65,6 +70,9 @@ def command_text(spec: str, *, limits: Limits | None = None) -> tuple[str | byte
     bytes (``@/dev/zero`` is refused, not read into memory); anything else is the JSON
     itself. Raises :class:`~regiekaart.errors.PolicyError` for a file that cannot be read.
     """
+    from regiekaart.limits import read_at_most, read_bounded
+    from regiekaart.limits import resolve as resolve_limits
+
     bounds = resolve_limits(limits)
     if spec == "-":
         stream = getattr(sys.stdin, "buffer", None)

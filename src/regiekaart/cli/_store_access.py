@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,8 +21,9 @@ from regiekaart.errors import (
     SnapshotMismatch,
     StoreError,
 )
-from regiekaart.store.protocol import CaseStore
-from regiekaart.store.url import open_store
+
+if TYPE_CHECKING:
+    from regiekaart.store.protocol import CaseStore
 
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, for scripts.")]
 
@@ -43,6 +44,8 @@ def store_or_exit(url: str, *, create: bool = False) -> Iterator[CaseStore]:
     Only ``case new`` creates a store (``create=True``); every other command refuses a
     store that is not there, so a mistyped path is an error, not an empty store.
     """
+    from regiekaart.store.url import open_store
+
     try:
         with open_store(url, create=create) as store:
             yield store

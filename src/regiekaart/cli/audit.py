@@ -15,25 +15,24 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from regiekaart.cli._escaped import cell, print_json
 from regiekaart.cli._exits import FAILED
 from regiekaart.cli._input import case_id_or_exit, policy_or_exit
 from regiekaart.cli._store_access import AsJson, Db, store_or_exit
-from regiekaart.store.audit import ChainReport
 from regiekaart.terminal import printable
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from regiekaart.store.audit import ChainReport
 
 __all__ = ["audit_app", "verify"]
 
 audit_app = typer.Typer(help="The tamper-evident audit trail of a store.", no_args_is_help=True)
-
-_out = Console(highlight=False)
 
 
 @audit_app.command("verify")
@@ -71,13 +70,17 @@ def verify(
             }
         )
     else:
-        _out.print(_reports_table(reports))
+        from rich.console import Console
+        from rich.text import Text
+
+        out = Console(highlight=False)
+        out.print(_reports_table(reports))
         unreplayed = sum(1 for r in reports if r.ok and not r.replayed)
         summary = (
             f"{_count(len(reports), 'case')}, {len(broken)} broken, "
             f"{unreplayed} not replayed; {seconds:.2f} s ({rate:.0f} cases/s)"
         )
-        _out.print(Text(summary, style="bold red" if broken else "bold green"))
+        out.print(Text(summary, style="bold red" if broken else "bold green"))
     if broken:
         raise typer.Exit(FAILED)
 
@@ -103,6 +106,9 @@ def _report_json(report: ChainReport) -> dict[str, Any]:
 
 
 def _reports_table(reports: Sequence[ChainReport]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="audit chains", title_justify="left")
     for column in ("case", "events", "chain", "head hash"):
         table.add_column(column)

@@ -17,30 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from regiekaart.cli._case_views import (
-    case_view,
-    cases_table,
-    events_table,
-    history_json,
-    history_table,
-    info_json,
-)
 from regiekaart.cli._escaped import print_json
 from regiekaart.cli._exits import BAD_INPUT, FAILED, STORE_ERROR, fail
 from regiekaart.cli._input import SearchPathOption, case_id_or_exit, command_text, policy_or_exit
 from regiekaart.cli._store_access import AsJson, Db, store_or_exit
 from regiekaart.errors import CommandRefused, InvalidIdentifier, InvalidText, PolicyError
-from regiekaart.runtime.case import Case
-from regiekaart.runtime.commands import Command, Member, parse_commands, unstructure_command
-from regiekaart.runtime.records import CaseState, unstructure
-from regiekaart.store.protocol import CaseInfo
 from regiekaart.terminal import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from regiekaart.runtime.commands import Command, Member
+    from regiekaart.runtime.records import CaseState
+    from regiekaart.store.protocol import CaseInfo
 
 __all__ = ["CaseId", "PolicyPath", "case_app", "history", "list_cases", "new", "send", "show"]
 
@@ -59,13 +52,19 @@ PolicyPath = Annotated[
 ]
 CaseId = Annotated[str, typer.Argument(help="The case id (opaque: no personal data).")]
 
-_out = Console(highlight=False)
+
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 # -- case new -------------------------------------------------------------------------------
 
 
 def _members(specs: Sequence[str]) -> list[Member]:
+    from regiekaart.runtime.commands import Member
+
     members = []
     for spec in specs:
         member_id, sep, group = spec.partition(":")
@@ -90,6 +89,8 @@ def new(
     path: SearchPathOption = None,
 ) -> None:
     """Open a case under a policy and store it."""
+    from regiekaart.runtime.case import Case
+
     policy = policy_or_exit(policy_path, path)
     try:
         case = Case.create(
@@ -115,6 +116,8 @@ def _read_commands(spec: str) -> list[Command]:
     Read and parsed within the limits (:func:`~regiekaart.runtime.commands.parse_commands`), so
     ``@/dev/zero`` or a 100,000-deep array is a message, not a crash.
     """
+    from regiekaart.runtime.commands import parse_commands
+
     try:
         text, source = command_text(spec)
     except PolicyError as exc:
@@ -155,6 +158,9 @@ def send(
         except CommandRefused as refusal:
             _refused(refusal, as_json)
         info = store.info(case_id)
+    from regiekaart.cli._case_views import events_table
+    from regiekaart.runtime.records import unstructure
+
     if as_json:
         print_json(
             {
@@ -166,10 +172,12 @@ def send(
         )
         return
     title = f"case {printable(case_id)}: accepted, now at version {info.version}"
-    _out.print(events_table(title, events))
+    _out().print(events_table(title, events))
 
 
 def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
+    from regiekaart.runtime.commands import unstructure_command
+
     if as_json:
         print_json(
             {
@@ -204,6 +212,9 @@ def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
 
 
 def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
+    from regiekaart.cli._case_views import case_view, info_json
+    from regiekaart.runtime.records import unstructure
+
     # The state was checked against the hash chain; the case row's summary columns were
     # not: a row that disagrees is not shown as if it were the case.
     phase = next((s for s in state.configuration if "." not in s), None)
@@ -216,18 +227,20 @@ def _show(info: CaseInfo, state: CaseState, as_json: bool) -> None:
     if as_json:
         print_json({**info_json(info), "state": unstructure(state)})
         return
-    _out.print(case_view(info, state))
+    _out().print(case_view(info, state))
 
 
 @case_app.command("list")
 def list_cases(db: Db, as_json: AsJson = False) -> None:
     """Every stored case: policy, version, phase, last change."""
+    from regiekaart.cli._case_views import cases_table, info_json
+
     with store_or_exit(db) as store:
         infos = store.cases()
     if as_json:
         print_json([info_json(info) for info in infos])
         return
-    _out.print(cases_table(infos))
+    _out().print(cases_table(infos))
 
 
 # -- case history ---------------------------------------------------------------------------
@@ -239,6 +252,10 @@ def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
 
     The trail is shown even when its hash chain is broken (to find what was changed),
     but then the exit code is 1, as for ``audit verify``."""
+    from rich.text import Text
+
+    from regiekaart.cli._case_views import history_json, history_table
+
     case_id_or_exit(case_id)
     with store_or_exit(db) as store:
         rows = store.history(case_id)
@@ -247,11 +264,11 @@ def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
     if as_json:
         print_json(history_json(case_id, rows, report))
     else:
-        _out.print(history_table(case_id, rows, events))
+        _out().print(history_table(case_id, rows, events))
         if report.broken is None:
             head = printable(report.head_hash)
-            _out.print(Text(f"hash chain verified; head {head}", style="green"))
+            _out().print(Text(f"hash chain verified; head {head}", style="green"))
         else:
-            _out.print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
+            _out().print(Text(f"hash chain BROKEN: {printable(report.broken)}", style="bold red"))
     if report.broken is not None:
         raise typer.Exit(FAILED)

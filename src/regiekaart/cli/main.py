@@ -13,24 +13,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from regiekaart import __version__
 from regiekaart.cli._exits import BAD_INPUT, FAILED, complain, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
+from regiekaart.cli._kinds import is_scenario
 from regiekaart.cli._logging import configure_logging
-from regiekaart.errors import InputRefused, PolicyError
-from regiekaart.policy.loader import load_policy, policy_schema
-from regiekaart.policy.model import Policy
-from regiekaart.render.cardview import card_view
-from regiekaart.render.scenarioview import scenario_view, verdict
-from regiekaart.scenario.model import ScenarioResult
-from regiekaart.scenario.play import play
-from regiekaart.scenario.reader import is_scenario_file, scenario_schema, validate_scenario
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from regiekaart.policy.model import Policy
+    from regiekaart.scenario.model import ScenarioResult
 
 __all__ = ["app", "main", "run", "schema", "show", "validate"]
 
@@ -40,6 +37,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
 
 
@@ -67,10 +65,14 @@ def _root(
 
 
 def _out() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False)
 
 
@@ -86,6 +88,10 @@ def validate(
     """Check each file: a policy against the schema and its semantics, a scenario also
     against its policy. Prints OK or every problem; exits 1 if any file is invalid, 2 if
     one cannot be used at all (missing, not UTF-8 text, too large, not a card)."""
+    from rich.text import Text
+
+    from regiekaart.errors import InputRefused, PolicyError
+
     out = _out()
     invalid = 0
     unusable = False
@@ -99,15 +105,21 @@ def validate(
             for line in str(error).splitlines():
                 out.print(Text(f"  {line}"), soft_wrap=True)
             continue
-        out.print(Text.assemble(("OK ", "bold green"), str(file), (f"  {summary}", "dim")))
+        out.print(
+            Text.assemble(("OK ", "bold green"), str(file), (f"  {summary}", "dim")), soft_wrap=True
+        )
     if invalid:
         raise typer.Exit(BAD_INPUT if unusable else FAILED)
 
 
 def _check(file: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
-    if is_scenario_file(file):
+    if is_scenario(file):
+        from regiekaart.scenario.reader import validate_scenario
+
         scenario, resolved = validate_scenario(file, policy, search_path=dirs)
         return f"scenario {scenario.case_id}: {len(scenario.steps)} steps on policy {resolved.id}"
+    from regiekaart.policy.loader import load_policy
+
     loaded = load_policy(file, search_path=dirs)
     extends = f", extends {' → '.join(loaded.extends)}" if loaded.extends else ""
     return (
@@ -123,6 +135,8 @@ def show(
 ) -> None:
     """Show the regiekaart as the table of §2.3: roles down, phases across, then the
     transitions with their deciders and criteria."""
+    from regiekaart.render.cardview import card_view
+
     loaded = policy_or_exit(policy, path)
     _out().print(card_view(loaded))
 
@@ -134,7 +148,14 @@ def schema(
     ] = False,
 ) -> None:
     """Print the JSON Schema of policy files (or, with --scenario, of scenario files)."""
-    document = scenario_schema() if scenario else policy_schema()
+    if scenario:
+        from regiekaart.scenario.reader import scenario_schema
+
+        document = scenario_schema()
+    else:
+        from regiekaart.policy.loader import policy_schema
+
+        document = policy_schema()
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -158,10 +179,15 @@ def run(
 
     Exits 1 if an expectation fails, 2 on bad input.
     """
+    from regiekaart.errors import PolicyError
+    from regiekaart.render.scenarioview import scenario_view, verdict
+    from regiekaart.scenario.play import play
+    from regiekaart.scenario.reader import validate_scenario
+
     policy: Policy | None = None
     scenarios = list(files)
     dirs = search_path(path)
-    if not is_scenario_file(scenarios[0]):
+    if not is_scenario(scenarios[0]):
         policy = policy_or_exit(scenarios.pop(0), dirs)
     if not scenarios:
         fail(BAD_INPUT, "give at least one scenario file after the policy")

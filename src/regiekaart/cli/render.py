@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
 from regiekaart.errors import PolicyError, StoreError
-from regiekaart.policy.model import Policy
-from regiekaart.render.browser import BrowserError
-from regiekaart.render.diagram import DiagramError
-from regiekaart.render.formats import FORMATS, SUFFIXES, card_png, render_card
-from regiekaart.render.timeline import render_timeline, timeline_from_events, timeline_from_scenario
-from regiekaart.scenario.play import play
-from regiekaart.scenario.reader import validate_scenario
-from regiekaart.store import open_store
 
-__all__ = ["register", "render", "render_timeline_command"]
+if TYPE_CHECKING:
+    from regiekaart.policy.model import Policy
+
+__all__ = ["HELP_FORMATS", "register", "render", "render_timeline_command"]
+
+HELP_FORMATS = ("html", "md", "svg", "mermaid", "dot", "scxml", "png")
+"""The formats ``--help`` names. Written out because the help is built when the command
+starts, and the renderers (jinja2, graphviz) must not load for it; a test holds it equal
+to :data:`regiekaart.render.formats.FORMATS`, which the command itself checks against."""
 
 
 def _write(content: str | bytes, output: Path | None) -> None:
@@ -43,6 +41,9 @@ def _write(content: str | bytes, output: Path | None) -> None:
         output.write_bytes(content)
     else:
         output.write_text(content, encoding="utf-8")
+    from rich.console import Console
+    from rich.text import Text
+
     Console(stderr=True, highlight=False).print(Text(f"wrote {output}", style="dim"))
 
 
@@ -53,7 +54,7 @@ def render(
         typer.Option(
             "--format",
             "-f",
-            help=f"Output format: {', '.join(FORMATS)}.",
+            help=f"Output format: {', '.join(HELP_FORMATS)}.",
             show_default=True,
         ),
     ] = "html",
@@ -68,6 +69,10 @@ def render(
     html and md give the card of §2.3; svg, mermaid and dot the statechart diagram; scxml
     the compiled chart for other engines; png a picture of the HTML card.
     """
+    from regiekaart.render.browser import BrowserError
+    from regiekaart.render.diagram import DiagramError
+    from regiekaart.render.formats import FORMATS, SUFFIXES, card_png, render_card
+
     if fmt not in FORMATS:
         fail(BAD_INPUT, f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     if fmt == "png" and output is None and sys.stdout.isatty():
@@ -118,6 +123,10 @@ def render_timeline_command(
 
 
 def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
+    from regiekaart.render.timeline import render_timeline, timeline_from_scenario
+    from regiekaart.scenario.play import play
+    from regiekaart.scenario.reader import validate_scenario
+
     try:
         scenario, resolved = validate_scenario(
             source, policy_or_exit(policy, dirs) if policy else None, search_path=dirs
@@ -128,6 +137,9 @@ def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]
 
 
 def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
+    from regiekaart.render.timeline import render_timeline, timeline_from_events
+    from regiekaart.store import open_store
+
     try:
         store = open_store(url, create=False)
     except StoreError as error:

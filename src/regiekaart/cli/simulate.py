@@ -12,16 +12,17 @@ import json
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, search_path
 from regiekaart.errors import PolicyError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 __all__ = ["register", "simulate_command"]
 
@@ -41,6 +42,8 @@ class _LazyBar:
     def __call__(self, done: int) -> None:
         self.done += done
         if self.progress is None and time.perf_counter() - self.began > 1.0:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
             self.progress = Progress(
                 TextColumn("simulating"),
                 BarColumn(),
@@ -96,6 +99,8 @@ def simulate_command(
     path: SearchPathOption = None,
 ) -> None:
     """Simulate a population of households week by week under a policy."""
+    from rich.console import Console
+
     err = Console(stderr=True, highlight=False)
     try:
         from regiekaart.simulate.attempts import load_population
@@ -208,6 +213,8 @@ def _client(stack: ExitStack, local: bool, workers: int, scheduler: str | None) 
 
 
 def _print(console: Console, summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
     title = (
         f"{summary['policy']['id']}: {summary['households']:,} households × "
         f"{summary['weeks']} weeks × {summary['replications']} replications"

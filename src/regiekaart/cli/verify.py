@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from regiekaart.analysis.enumeration import Scope
 from regiekaart.cli._exits import BAD_INPUT, FAILED, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit
-from regiekaart.verify.diff import diff_policies, render_diff
-from regiekaart.verify.report import extra_invariants, render, verify_policy
+
+if TYPE_CHECKING:
+    from regiekaart.analysis.enumeration import Scope
 
 __all__ = [
     "EveryDominanceOption",
@@ -82,6 +80,8 @@ def _scope(
     if holders not in ("none", "deciding", "all"):
         fail(BAD_INPUT, f"--holders must be none, deciding or all, not {holders!r}")
     chosen: Literal["none", "deciding", "all"] = holders  # type: ignore[assignment]
+    from regiekaart.analysis.enumeration import Scope
+
     return Scope(
         refusals=refusals,
         holders=chosen,
@@ -129,6 +129,17 @@ def verify(
     path: SearchPathOption = None,
 ) -> None:
     """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from regiekaart.verify.report import extra_invariants, render, verify_policy
+
     loaded = policy_or_exit(policy, path)
     scope = _scope(holders, refusals, measure_order, every_dominance)
     try:
@@ -201,6 +212,10 @@ def diff(
     path: SearchPathOption = None,
 ) -> None:
     """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
+    from rich.console import Console
+
+    from regiekaart.verify.diff import diff_policies, render_diff
+
     before, after = policy_or_exit(old, path), policy_or_exit(new, path)
     result = diff_policies(
         before,
