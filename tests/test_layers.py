@@ -264,3 +264,24 @@ def test_the_top_level_keeps_its_public_face_and_adds_the_store() -> None:
     assert PUBLIC_BEFORE_THE_LAYERS - set(regiekaart.__all__) == set()
     assert {"open_store", "CaseStore", "CaseNotFound", "CorruptRecord"} <= set(regiekaart.__all__)
     assert all(hasattr(regiekaart, name) for name in regiekaart.__all__)
+
+
+def test_the_top_level_loads_each_name_from_the_module_its_type_comes_from() -> None:
+    """The names are loaded on first use; the table they are loaded from, the imports
+    type checkers read and ``__all__`` name the same things."""
+    import importlib
+
+    import regiekaart
+
+    homes: dict[str, str] = regiekaart._HOMES  # type: ignore[attr-defined]
+    assert set(homes) == set(regiekaart.__all__) - {"__version__"}
+    tree = ast.parse((PACKAGE / "__init__.py").read_text("utf-8"))
+    typed = {
+        alias.asname or alias.name: node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("regiekaart")
+        for alias in node.names
+    }
+    assert typed == homes
+    for name, home in homes.items():
+        assert getattr(regiekaart, name) is getattr(importlib.import_module(home), name)
