@@ -238,7 +238,7 @@ def test_a_story_that_holds_passes_step_by_step(tmp_path: Path, policy: Policy) 
     assert step.source == "§2.3.1, Bijlage 2"
     assert step.configuration == ("fase2", "fase2.vrijwillig")
     assert step.roles["casusregie"] == ("wijkteam",)
-    assert result.summary().endswith("passed (1 steps)")
+    assert result.summary().endswith("passed (1 step)")
 
 
 def test_every_difference_is_named(tmp_path: Path, policy: Policy) -> None:

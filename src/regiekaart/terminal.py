@@ -15,6 +15,7 @@ import unicodedata
 
 __all__ = [
     "ESCAPED_CATEGORIES",
+    "counted",
     "escape_char",
     "is_visible",
     "printable",
@@ -58,3 +59,11 @@ def printable(value: object, *, multiline: bool = False) -> str:
         return text
     kept = ("\n", "\t") if multiline else ()
     return "".join(char if char in kept or is_visible(char) else escape_char(char) for char in text)
+
+
+def counted(number: int, one: str, many: str | None = None) -> str:
+    """``number`` and the noun that goes with it: "1 case", "2 cases", "1,000 cases".
+
+    ``many`` is the plural when it is not ``one`` + "s" ("party", "parties").
+    """
+    return f"{number:,} {one if number == 1 else many or one + 's'}"

@@ -129,7 +129,7 @@ def test_a_stored_case_is_drawn_from_the_store(tmp_path: Path) -> None:
         app,
         [
             "render-timeline",
-            "--store",
+            "--db",
             url,
             "--case",
             "ots-fase2",
@@ -145,7 +145,14 @@ def test_a_stored_case_is_drawn_from_the_store(tmp_path: Path) -> None:
     assert "Tijdlijn van casus ots-fase2" in page
     missing = runner.invoke(
         app,
-        ["render-timeline", "--store", url, "--case", "bestaat-niet", "--policy", str(UNIVERSEEL)],
+        ["render-timeline", "--db", url, "--case", "bestaat-niet", "--policy", str(UNIVERSEEL)],
     )
     assert missing.exit_code == 2
     assert "bestaat-niet" in missing.stderr
+    earlier = runner.invoke(
+        app,
+        ["render-timeline", "--store", url, "--case", "ots-fase2", "--policy", str(UNIVERSEEL)],
+    )
+    assert earlier.exit_code == 0, earlier.output
+    assert "--store is deprecated; use --db" in earlier.stderr
+    assert earlier.stdout.count('<tr class="entry') == len(events)

@@ -18,7 +18,7 @@ from regiekaart.runtime.commands import Command, unstructure_command
 from regiekaart.runtime.records import CaseState, Event
 from regiekaart.store.audit import ChainReport, StoredEvent
 from regiekaart.store.protocol import CaseInfo
-from regiekaart.terminal import printable
+from regiekaart.terminal import counted, printable
 
 
 def info_json(info: CaseInfo) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def _obligations_table(state: CaseState) -> Table:
 
 def cases_table(infos: Sequence[CaseInfo]) -> Table:
     """Every stored case, one row each."""
-    table = Table(title=f"{len(infos)} cases", title_justify="left")
+    table = Table(title=counted(len(infos), "case"), title_justify="left")
     for column in ("case", "policy", "version", "phase", "updated"):
         table.add_column(column)
     for info in infos:

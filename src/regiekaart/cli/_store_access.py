@@ -1,17 +1,15 @@
-"""The store behind ``case`` and ``audit``: the options that name it, and opening it.
+"""The store behind ``case`` and ``audit``: opening it.
 
-Both groups take the same ``--db`` and ``--json`` options and turn every store error
-into one message and an exit code (:mod:`regiekaart.cli._exits`), so a script reads a
-conflict as 3 and any other store error as 4 whichever command met it.
+Every command that opens a store turns each store error into one message and an exit
+code (:mod:`regiekaart.cli._exits`), so a script reads a conflict as 3 and any other
+store error as 4 whichever command met it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from regiekaart.cli._exits import BAD_INPUT, CONFLICT, STORE_ERROR, fail
 from regiekaart.errors import (
@@ -24,17 +22,6 @@ from regiekaart.errors import (
 
 if TYPE_CHECKING:
     from regiekaart.store.protocol import CaseStore
-
-AsJson = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, for scripts.")]
-
-Db = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        envvar="REGIEKAART_DB",
-        help="The store: sqlite:///PATH (relative), sqlite:////PATH (absolute) or postgresql://...",
-    ),
-]
 
 
 @contextmanager

@@ -22,8 +22,9 @@ import typer
 from regiekaart.cli._escaped import cell, print_json
 from regiekaart.cli._exits import FAILED
 from regiekaart.cli._input import case_id_or_exit, policy_or_exit
-from regiekaart.cli._store_access import AsJson, Db, store_or_exit
-from regiekaart.terminal import printable
+from regiekaart.cli._options import AsJson, Db
+from regiekaart.cli._store_access import store_or_exit
+from regiekaart.terminal import counted, printable
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -38,19 +39,22 @@ audit_app = typer.Typer(help="The tamper-evident audit trail of a store.", no_ar
 @audit_app.command("verify")
 def verify(
     db: Db,
-    case: Annotated[str | None, typer.Option(help="Check one case only.")] = None,
+    case: Annotated[str | None, typer.Option(metavar="ID", help="Check one case only.")] = None,
     policy_paths: Annotated[
         list[Path] | None,
         typer.Option(
             "--policy",
+            metavar="POLICY",
             help="A card to replay under, for cases stored before the store kept its cards "
             "(repeatable).",
         ),
     ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Check every case: its hash chain, its snapshot against the chain, and a replay of
-    its events under the cards they were decided under; name the first break of each."""
+    """Check every stored case and name the first break of each.
+
+    Its hash chain, its snapshot against the chain, and a replay of its events under the
+    cards they were decided under."""
     if case is not None:
         case_id_or_exit(case)
     cards = [policy_or_exit(path) for path in policy_paths or ()]
@@ -77,16 +81,12 @@ def verify(
         out.print(_reports_table(reports))
         unreplayed = sum(1 for r in reports if r.ok and not r.replayed)
         summary = (
-            f"{_count(len(reports), 'case')}, {len(broken)} broken, "
+            f"{counted(len(reports), 'case')}, {len(broken)} broken, "
             f"{unreplayed} not replayed; {seconds:.2f} s ({rate:.0f} cases/s)"
         )
         out.print(Text(summary, style="bold red" if broken else "bold green"))
     if broken:
         raise typer.Exit(FAILED)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _report_json(report: ChainReport) -> dict[str, Any]:

@@ -24,7 +24,8 @@ import typer
 from regiekaart.cli._escaped import print_json
 from regiekaart.cli._exits import BAD_INPUT, FAILED, STORE_ERROR, fail
 from regiekaart.cli._input import SearchPathOption, case_id_or_exit, command_text, policy_or_exit
-from regiekaart.cli._store_access import AsJson, Db, store_or_exit
+from regiekaart.cli._options import AsJson, Db
+from regiekaart.cli._store_access import store_or_exit
 from regiekaart.errors import CommandRefused, InvalidIdentifier, InvalidText, PolicyError
 from regiekaart.terminal import printable
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["CaseId", "PolicyPath", "case_app", "history", "list_cases", "new", "send", "show"]
 
 case_app = typer.Typer(
-    help="Cases in a durable store: open one, send it commands, show it, its history, list all.",
+    help="Stored cases: open, send commands, show, history, list.",
     no_args_is_help=True,
 )
 
@@ -46,11 +47,14 @@ PolicyPath = Annotated[
     Path,
     typer.Option(
         "--policy",
+        metavar="POLICY",
         envvar="REGIEKAART_POLICY",
-        help="The policy file the case runs under, e.g. machines/universeel.yaml.",
+        help="The card file the case runs under, e.g. machines/universeel.yaml.",
     ),
 ]
-CaseId = Annotated[str, typer.Argument(help="The case id (opaque: no personal data).")]
+CaseId = Annotated[
+    str, typer.Argument(metavar="ID", help="The case id (opaque: no personal data).")
+]
 
 
 def _out() -> Console:
@@ -79,12 +83,14 @@ def new(
     case_id: CaseId,
     db: Db,
     policy_path: PolicyPath,
-    actor: Annotated[str, typer.Option(help="The party that registers the case.")],
+    actor: Annotated[str, typer.Option(metavar="PARTY", help="The party that registers the case.")],
     member: Annotated[
         list[str] | None,
-        typer.Option(help="A household member as ID:GROUP (repeatable); ids are opaque."),
+        typer.Option(metavar="ID:GROUP", help="A household member (repeatable); ids are opaque."),
     ] = None,
-    reason: Annotated[str, typer.Option(help="Why the case is opened (audit trail).")] = "",
+    reason: Annotated[
+        str, typer.Option(metavar="TEXT", help="Why the case is opened (audit trail).")
+    ] = "",
     as_json: AsJson = False,
     path: SearchPathOption = None,
 ) -> None:
@@ -134,6 +140,7 @@ def send(
     command: Annotated[
         str,
         typer.Argument(
+            metavar="COMMAND",
             help='The command as JSON, e.g. \'{"type": "escalate", "actor": "PARTY", '
             '"to": "PHASE", "criteria": ["CRITERION"]}\'; an array is one batch, '
             "applied whole or not at all; - reads stdin, @FILE a file.",
@@ -143,12 +150,17 @@ def send(
     db: Db,
     policy_path: PolicyPath,
     retries: Annotated[
-        int, typer.Option(min=0, help="Reload and retry this often when another writer was first.")
+        int,
+        typer.Option(
+            min=0, metavar="N", help="Reload and retry this often when another writer was first."
+        ),
     ] = 3,
     as_json: AsJson = False,
     path: SearchPathOption = None,
 ) -> None:
-    """Apply a command (or a batch) to a stored case and commit it, or say why not."""
+    """Apply a command or a batch to a stored case.
+
+    The events are committed, or nothing is and the refusal says why."""
     case_id_or_exit(case_id)
     commands = _read_commands(command)
     policy = policy_or_exit(policy_path, path)
@@ -203,7 +215,10 @@ def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:
 
 @case_app.command("show")
 def show(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
-    """The case's phase, configuration and role holders, facts and open obligations."""
+    """Show a case: phase, holders, facts and obligations.
+
+    Its phase and configuration, the holders of each role, the facts recorded and the
+    obligations still open."""
     case_id_or_exit(case_id)
     with store_or_exit(db) as store:
         info = store.info(case_id)
@@ -248,7 +263,9 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
 
 @case_app.command("history")
 def history(case_id: CaseId, db: Db, as_json: AsJson = False) -> None:
-    """The audit trail: who decided what, on which rule and criteria, when, and why.
+    """Show a case's audit trail: who decided what, and why.
+
+    Each event with its actor, rule, criteria, time and reason.
 
     The trail is shown even when its hash chain is broken (to find what was changed),
     but then the exit code is 1, as for ``audit verify``."""

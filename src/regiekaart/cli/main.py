@@ -22,6 +22,8 @@ from regiekaart.cli._exits import BAD_INPUT, FAILED, complain, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
 from regiekaart.cli._kinds import is_scenario
 from regiekaart.cli._logging import configure_logging
+from regiekaart.cli._options import AsJson
+from regiekaart.terminal import counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -78,16 +80,23 @@ def _err() -> Console:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Policy or scenario files (YAML).")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Card or scenario files (YAML).")
+    ],
     policy: Annotated[
         Path | None,
-        typer.Option(help="Check scenarios against this policy instead of the one they name."),
+        typer.Option(
+            metavar="POLICY",
+            help="Check scenarios against this card instead of the one each names.",
+        ),
     ] = None,
     path: SearchPathOption = None,
 ) -> None:
-    """Check each file: a policy against the schema and its semantics, a scenario also
-    against its policy. Prints OK or every problem; exits 1 if any file is invalid, 2 if
-    one cannot be used at all (missing, not UTF-8 text, too large, not a card)."""
+    """Check cards and scenarios, and name every problem.
+
+    A card is checked against the schema and for sense, a scenario also against its
+    card. Prints OK or every problem; exits 1 if any file is invalid, 2 if one cannot be
+    used at all (missing, not UTF-8 text, too large, not a card)."""
     from rich.text import Text
 
     from regiekaart.errors import InputRefused, PolicyError
@@ -117,24 +126,27 @@ def _check(file: Path, policy: Path | None, dirs: tuple[Path, ...]) -> str:
         from regiekaart.scenario.reader import validate_scenario
 
         scenario, resolved = validate_scenario(file, policy, search_path=dirs)
-        return f"scenario {scenario.case_id}: {len(scenario.steps)} steps on policy {resolved.id}"
+        steps = counted(len(scenario.steps), "step")
+        return f"scenario {scenario.case_id}: {steps} on policy {resolved.id}"
     from regiekaart.policy.loader import load_policy
 
     loaded = load_policy(file, search_path=dirs)
     extends = f", extends {' → '.join(loaded.extends)}" if loaded.extends else ""
     return (
-        f"policy {loaded.id}: {len(loaded.phases())} phases, "
-        f"{len(loaded.transitions)} transitions, {len(loaded.parties)} parties{extends}"
+        f"policy {loaded.id}: {counted(len(loaded.phases()), 'phase')}, "
+        f"{counted(len(loaded.transitions), 'transition')}, "
+        f"{counted(len(loaded.parties), 'party', 'parties')}{extends}"
     )
 
 
 @app.command()
 def show(
-    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The card file (YAML).")],
     path: SearchPathOption = None,
 ) -> None:
-    """Show the regiekaart as the table of §2.3: roles down, phases across, then the
-    transitions with their deciders and criteria."""
+    """Print a card as the table of §2.3.
+
+    Roles down, phases across, then the transitions with their deciders and criteria."""
     from regiekaart.render.cardview import card_view
 
     loaded = policy_or_exit(policy, path)
@@ -147,7 +159,9 @@ def schema(
         bool, typer.Option("--scenario", help="Print the scenario schema instead.")
     ] = False,
 ) -> None:
-    """Print the JSON Schema of policy files (or, with --scenario, of scenario files)."""
+    """Print a JSON Schema: of card files, or of another kind.
+
+    Without an option the schema of card files; with --scenario that of scenario files."""
     if scenario:
         from regiekaart.scenario.reader import scenario_schema
 
@@ -164,20 +178,19 @@ def run(
     files: Annotated[
         list[Path],
         typer.Argument(
-            metavar="FILES",
-            help="An optional policy, which overrides the one each scenario names, "
+            metavar="FILE",
+            help="An optional card, which overrides the one each scenario names, "
             "then one or more scenario files (YAML).",
             show_default=False,
         ),
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
-    ] = False,
+    as_json: AsJson = False,
     path: SearchPathOption = None,
 ) -> None:
-    """Play case stories step by step: run [POLICY] SCENARIO...
+    """Play case stories and check what each step expects.
 
-    Exits 1 if an expectation fails, 2 on bad input.
+    regiekaart run [POLICY] SCENARIO...: an optional card, then the scenarios. Exits 1
+    if an expectation fails, 2 on bad input.
     """
     from regiekaart.errors import PolicyError
     from regiekaart.render.scenarioview import scenario_view, verdict

@@ -16,6 +16,7 @@ import typer
 
 from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
+from regiekaart.cli._options import OptionalDb, OutputFile, deprecated_store
 from regiekaart.errors import PolicyError, StoreError
 
 if TYPE_CHECKING:
@@ -48,23 +49,21 @@ def _write(content: str | bytes, output: Path | None) -> None:
 
 
 def render(
-    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The card file (YAML).")],
     fmt: Annotated[
         str,
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help=f"Output format: {', '.join(HELP_FORMATS)}.",
             show_default=True,
         ),
     ] = "html",
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
-    ] = None,
+    output: OutputFile = None,
     path: SearchPathOption = None,
 ) -> None:
-    """Render a regiekaart as a page, a diagram or an SCXML chart.
+    """Render a card as a page, a diagram or an SCXML chart.
 
     html and md give the card of §2.3; svg, mermaid and dot the statechart diagram; scxml
     the compiled chart for other engines; png a picture of the HTML card.
@@ -88,36 +87,47 @@ def render(
 def render_timeline_command(
     source: Annotated[
         Path | None,
-        typer.Argument(help="A scenario file (YAML) to play and draw.", show_default=False),
+        typer.Argument(
+            metavar="[SCENARIO]",
+            help="A scenario file (YAML) to play and draw.",
+            show_default=False,
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="The policy: overrides the scenario's; required with --store."),
+        typer.Option(
+            metavar="POLICY",
+            help="The card file (YAML): overrides the scenario's; required with --case.",
+        ),
     ] = None,
+    db: OptionalDb = None,
+    case: Annotated[
+        str | None,
+        typer.Option(metavar="ID", help="Draw this stored case instead (with --db)."),
+    ] = None,
+    output: OutputFile = None,
+    path: SearchPathOption = None,
     store: Annotated[
         str | None,
-        typer.Option(help="Draw a stored case instead: sqlite:///PATH or postgresql://…"),
+        typer.Option(
+            hidden=True, callback=deprecated_store, help="The earlier name of --db (deprecated)."
+        ),
     ] = None,
-    case: Annotated[str | None, typer.Option(help="The stored case's id (with --store).")] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
-    ] = None,
-    path: SearchPathOption = None,
 ) -> None:
     """Draw one case's history as an HTML timeline.
 
     Phases over time in the card's colours, role holders as lanes, every decision with
     its actor, criteria and reason, refusals marked. From a scenario file
-    (render-timeline SCENARIO) or a stored case (--store URL --case ID --policy POLICY).
+    (render-timeline SCENARIO) or a stored case (--db URL --case ID --policy POLICY).
     """
-    if store is not None:
-        if source is not None or case is None or policy is None:
-            fail(BAD_INPUT, "with --store give --case ID and --policy POLICY, no scenario")
-        page = _stored_timeline(store, case, policy_or_exit(policy, path))
+    db = store if store is not None else db
+    if case is not None:
+        if source is not None or db is None or policy is None:
+            fail(BAD_INPUT, "with --case give --db URL and --policy POLICY, no scenario")
+        page = _stored_timeline(db, case, policy_or_exit(policy, path))
     else:
         if source is None:
-            fail(BAD_INPUT, "give a scenario file, or --store URL --case ID --policy POLICY")
+            fail(BAD_INPUT, "give a scenario file, or --db URL --case ID --policy POLICY")
         page = _scenario_timeline(source, policy, search_path(path))
     _write(page, output)
 

@@ -18,6 +18,7 @@ import typer
 
 from regiekaart.cli._exits import BAD_INPUT, MISSING_TOOL, fail
 from regiekaart.cli._input import SearchPathOption, search_path
+from regiekaart.cli._options import AsJson
 from regiekaart.errors import PolicyError
 
 if TYPE_CHECKING:
@@ -63,42 +64,58 @@ class _LazyBar:
 
 
 def simulate_command(
-    scenario: Annotated[Path, typer.Argument(help="Population scenario (YAML).")],
+    scenario: Annotated[
+        Path, typer.Argument(metavar="SIMULATION", help="The population scenario (YAML).")
+    ],
     households: Annotated[
-        int | None, typer.Option("--households", min=1, help="Override the number of households.")
+        int | None,
+        typer.Option("--households", min=1, metavar="N", help="Override the number of households."),
     ] = None,
     weeks: Annotated[
-        int | None, typer.Option("--weeks", min=1, help="Override the horizon in weeks.")
+        int | None,
+        typer.Option("--weeks", min=1, metavar="N", help="Override the horizon in weeks."),
     ] = None,
     replications: Annotated[
-        int | None, typer.Option("--replications", min=1, help="Override the replications.")
+        int | None,
+        typer.Option(
+            "--replications", min=1, metavar="N", help="Override the number of replications."
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Directory for Parquet tables and summary.json.")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Directory for Parquet tables and summary.json."),
     ] = None,
     compare: Annotated[
         Path | None,
         typer.Option(
-            "--compare", help="Another policy file: same households, same random numbers."
+            "--compare",
+            metavar="POLICY",
+            help="Another card file: same households, same random numbers.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: AsJson = False,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Write a self-contained HTML report here."),
     ] = None,
     dask: Annotated[
         bool, typer.Option("--dask", help="Run household partitions on a Dask LocalCluster.")
     ] = False,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Worker processes of the LocalCluster.")
+        int,
+        typer.Option("--workers", min=1, metavar="N", help="Worker processes of the LocalCluster."),
     ] = 2,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="Address of an existing Dask scheduler to use instead."),
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Address of an existing Dask scheduler to use instead.",
+        ),
     ] = None,
     path: SearchPathOption = None,
 ) -> None:
-    """Simulate a population of households week by week under a policy."""
+    """Simulate households week by week under a card."""
     from rich.console import Console
 
     err = Console(stderr=True, highlight=False)

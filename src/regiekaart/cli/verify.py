@@ -16,6 +16,7 @@ import typer
 
 from regiekaart.cli._exits import BAD_INPUT, FAILED, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit
+from regiekaart.cli._options import AsJson
 
 if TYPE_CHECKING:
     from regiekaart.analysis.enumeration import Scope
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "EveryDominanceOption",
     "HoldersOption",
+    "MaxStatesOption",
     "MeasureOrderOption",
+    "RefusalsOption",
     "WorkersOption",
     "diff",
     "register",
@@ -34,6 +37,7 @@ HoldersOption = Annotated[
     str,
     typer.Option(
         "--holders",
+        metavar="none|deciding|all",
         help="Holder choices tried: none, deciding (roles some rule reads) or all.",
     ),
 ]
@@ -52,8 +56,25 @@ WorkersOption = Annotated[
     int,
     typer.Option(
         "--workers",
+        metavar="N",
         help="Processes that explore each breadth-first level (0: one per CPU; 1: this "
         "process only). The result and every story in it are the same either way.",
+    ),
+]
+
+
+MaxStatesOption = Annotated[
+    int,
+    typer.Option(
+        "--max-states", metavar="N", help="Stop each exploration after this many situations."
+    ),
+]
+
+RefusalsOption = Annotated[
+    bool,
+    typer.Option(
+        "--refusals/--no-refusals",
+        help="Also try commands that must be refused, and check that they are.",
     ),
 ]
 
@@ -91,25 +112,29 @@ def _scope(
 
 
 def verify(
-    policy: Annotated[Path, typer.Argument(help="The policy file (YAML).")],
-    max_states: Annotated[
-        int, typer.Option("--max-states", help="Stop after this many situations.")
-    ] = 100_000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    policy: Annotated[Path, typer.Argument(metavar="POLICY", help="The card file (YAML).")],
+    max_states: MaxStatesOption = 100_000,
+    as_json: AsJson = False,
     examples: Annotated[
         int,
         typer.Option(
-            "--examples", help="Hypothesis examples for the seeded stateful run (0: skip)."
+            "--examples",
+            metavar="N",
+            help="Hypothesis examples for the seeded stateful run (0: skip).",
         ),
     ] = 25,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write each counterexample as a scenario file here."),
+        typer.Option(
+            "--out", metavar="DIR", help="Write each counterexample as a scenario file here."
+        ),
     ] = None,
     invariants: Annotated[
         list[str] | None,
         typer.Option(
-            "--invariants", help="Host invariants as package.module:attribute (repeatable)."
+            "--invariants",
+            metavar="MODULE:NAME",
+            help="Host invariants as package.module:attribute (repeatable).",
         ),
     ] = None,
     allow_bound: Annotated[
@@ -119,16 +144,15 @@ def verify(
         ),
     ] = False,
     holders: HoldersOption = "deciding",
-    refusals: Annotated[
-        bool,
-        typer.Option("--refusals/--no-refusals", help="Also try commands that must be refused."),
-    ] = True,
+    refusals: RefusalsOption = True,
     measure_order: MeasureOrderOption = False,
     every_dominance: EveryDominanceOption = False,
     workers: WorkersOption = 0,
     path: SearchPathOption = None,
 ) -> None:
-    """Check every obligation of POLICY in every reachable situation; exit 0 only when all hold."""
+    """Check every obligation in every reachable situation.
+
+    Exits 0 only when all hold; each violation comes with its shortest story."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -188,16 +212,15 @@ def verify(
 
 
 def diff(
-    old: Annotated[Path, typer.Argument(help="The policy as it is (YAML).")],
-    new: Annotated[Path, typer.Argument(help="The proposed policy (YAML).")],
-    max_states: Annotated[
-        int, typer.Option("--max-states", help="Stop each exploration after this many situations.")
-    ] = 20_000,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The card as it is (YAML).")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The proposed card (YAML).")],
+    max_states: MaxStatesOption = 20_000,
+    as_json: AsJson = False,
     holders: HoldersOption = "deciding",
-    refusals: Annotated[bool, typer.Option("--refusals/--no-refusals")] = True,
+    refusals: RefusalsOption = True,
     limit: Annotated[
-        int, typer.Option("--limit", help="Behaviour differences shown per direction.")
+        int,
+        typer.Option("--limit", metavar="N", help="Behaviour differences shown per direction."),
     ] = 10,
     measure_order: MeasureOrderOption = False,
     every_dominance: EveryDominanceOption = False,
@@ -211,7 +234,9 @@ def diff(
     workers: WorkersOption = 0,
     path: SearchPathOption = None,
 ) -> None:
-    """What changes from OLD to NEW: on the card, and in behaviour (with shortest traces)."""
+    """Compare two cards: on the card and in behaviour.
+
+    Behaviour differences come with their shortest traces."""
     from rich.console import Console
 
     from regiekaart.verify.diff import diff_policies, render_diff

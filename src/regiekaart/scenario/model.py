@@ -30,6 +30,7 @@ from regiekaart.runtime.commands import (
 )
 from regiekaart.runtime.records import Event, Facts, OpenObligation
 from regiekaart.scenario._expect import HolderClaim, fact_failures, log_failures
+from regiekaart.terminal import counted
 
 __all__ = [
     "STEP_COMMANDS",
@@ -287,7 +288,7 @@ class ScenarioResult:
         failed = [step for step in self.steps if step.failures]
         name = self.scenario.file
         if not failed:
-            return f"{name}: passed ({len(self.steps)} steps)"
+            return f"{name}: passed ({counted(len(self.steps), 'step')})"
         first = failed[0]
         where = f"{name}:{first.line}" if first.line is not None else name
         more = f" (and {len(failed) - 1} more failed steps)" if len(failed) > 1 else ""

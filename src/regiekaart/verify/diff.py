@@ -29,6 +29,7 @@ from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.situations import relevant_facts
 from regiekaart.policy.criteria import describe
 from regiekaart.policy.model import Policy
+from regiekaart.terminal import counted
 from regiekaart.verify._behaviour import BehaviourChange, Graph, compare
 from regiekaart.verify.counterexample import tell
 from regiekaart.verify.exhaustive import VERIFY_SCOPE, explore
@@ -327,8 +328,8 @@ def render_diff(result: PolicyDiff) -> RenderableType:
     parts.append(table if result.card else Text("No changes on the card."))
     parts.append(
         Text(
-            f"\nBehaviour: {result.compared} situations reached under both cards compared "
-            f"({result.old_run.situations} old, {result.new_run.situations} new)."
+            f"\nBehaviour: {counted(result.compared, 'situation')} reached under both cards "
+            f"compared ({result.old_run.situations} old, {result.new_run.situations} new)."
         )
     )
     if result.bound_hit:

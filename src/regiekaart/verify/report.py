@@ -26,6 +26,7 @@ from rich.text import Text
 from regiekaart.analysis.enumeration import Scope
 from regiekaart.analysis.invariants import Invariant
 from regiekaart.policy.model import Policy
+from regiekaart.terminal import counted
 from regiekaart.verify.counterexample import (
     roles_after,
     scenario_document,
@@ -219,8 +220,10 @@ def _row(
 
 def _not_proven(exploration: Exploration) -> str:
     if exploration.bound_hit:
-        return f"the bound of {exploration.max_states} situations was hit before the search ended"
-    return f"{exploration.undetermined} situations could not be decided"
+        bound = counted(exploration.max_states, "situation")
+        return f"the bound of {bound} was hit before the search ended"
+    undetermined = exploration.undetermined
+    return f"{counted(undetermined, 'situation')} could not be decided"
 
 
 def _write(
@@ -292,7 +295,7 @@ def render(report: Report) -> RenderableType:
     e = report.exploration
     bound = (
         Text(
-            f"Bound hit: stopped at {e.max_states} situations; "
+            f"Bound hit: stopped at {counted(e.max_states, 'situation')}; "
             "what was not violated is NOT PROVEN.",
             style="bold yellow",
         )
@@ -300,8 +303,8 @@ def render(report: Report) -> RenderableType:
         else Text("Search complete: every reachable situation was explored.", style="green")
     )
     figures = Text(
-        f"{report.policy.id} {report.policy.version}: {e.situations} situations, "
-        f"{e.tried} commands tried ({e.accepted} accepted) in {e.seconds:.1f} s "
+        f"{report.policy.id} {report.policy.version}: {counted(e.situations, 'situation')}, "
+        f"{counted(e.tried, 'command')} tried ({e.accepted} accepted) in {e.seconds:.1f} s "
         f"({e.per_second:.0f} situations/s"
         f"{f', {e.workers} processes' if e.workers > 1 else ''})"
     )
