@@ -1,7 +1,9 @@
 """How ``case`` shows a stored case: rich tables for a person, plain data for ``--json``.
 
 Only formatting lives here; every value is escaped on its way to a cell
-(:mod:`regiekaart.cli._escaped`), since a store may hold anything.
+(:mod:`regiekaart.cli._escaped`), since a store may hold anything. The tables of many
+columns (the events a command added, the audit trail) are stacked, one event at a time,
+when the terminal is too narrow for them (:class:`~regiekaart.render.widths.ByWidth`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from regiekaart.cli._escaped import cell, lines
+from regiekaart.render.widths import ByWidth, labelled
 from regiekaart.runtime.commands import Command, unstructure_command
 from regiekaart.runtime.records import CaseState, Event
 from regiekaart.store.audit import ChainReport, StoredEvent
@@ -39,29 +42,61 @@ def info_json(info: CaseInfo) -> dict[str, Any]:
     }
 
 
-def events_table(title: str, events: Sequence[Event]) -> Table:
+EVENTS_WIDTH = 120
+"""The narrowest terminal the events a command added are one table in."""
+
+HISTORY_WIDTH = 160
+"""The narrowest terminal the audit trail is one table in."""
+
+
+def events_table(title: str, events: Sequence[Event]) -> ByWidth:
     """The events a command (or batch) added: rule, source, configuration and hand-overs."""
-    table = Table(title=cell(title), title_justify="left", show_lines=True)
     tagged = any(event.tags for event in events)
-    for column in ("seq", "command", "rule", "§ source", "after", "hand-overs"):
-        table.add_column(column)
-    if tagged:
-        table.add_column("tags")
-    for event in events:
-        handovers = [
-            f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
-            for h in event.handovers
-        ]
-        row: list[Text | str] = [
-            str(event.seq),
-            cell(event.command.type),
-            cell(event.rule),
-            cell(event.source),
-            lines(event.after),
-            lines(handovers),
-        ]
-        table.add_row(*row, *([cell(", ".join(event.tags))] if tagged else []))
+    heads = ("seq", "command", "rule", "§ source", "after", "hand-overs", "tags")[: 6 + tagged]
+    rows = [_event_row(event)[: len(heads)] for event in events]
+    return ByWidth(
+        lambda: _wide(cell(title), heads, rows, no_wrap=("seq",)),
+        lambda: _stacked(cell(title), heads, rows),
+        EVENTS_WIDTH,
+    )
+
+
+def _event_row(event: Event) -> list[Text]:
+    handovers = [
+        f"{h.role}: {', '.join(h.released) or '—'} → {', '.join(h.to) or '—'}"
+        for h in event.handovers
+    ]
+    return [
+        Text(str(event.seq)),
+        cell(event.command.type),
+        cell(event.rule),
+        cell(event.source),
+        lines(event.after),
+        lines(handovers),
+        cell(", ".join(event.tags)),
+    ]
+
+
+def _wide(
+    title: Text, heads: Sequence[str], rows: Sequence[Sequence[Text]], no_wrap: Sequence[str]
+) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for head in heads:
+        table.add_column(head, no_wrap=head in no_wrap, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _stacked(title: Text, heads: Sequence[str], rows: Sequence[Sequence[Text]]) -> Group:
+    """One small table per record, titled by its first field (the event's seq)."""
+    parts: list[RenderableType] = [Text.assemble(title, style="bold")]
+    width = max(len(head) for head in heads[1:])
+    for row in rows:
+        fields = [(head, value) for head, value in zip(heads[1:], row[1:], strict=True)]
+        shown = [(head, value) for head, value in fields if value.plain]
+        parts.append(labelled(Text(f"{heads[0]} {row[0].plain}"), shown, label_width=width))
+    return Group(*parts)
 
 
 def case_view(info: CaseInfo, state: CaseState) -> Group:
@@ -125,33 +160,37 @@ def cases_table(infos: Sequence[CaseInfo]) -> Table:
     return table
 
 
-def history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> Table:
+def history_table(case_id: str, rows: Sequence[StoredEvent], events: Sequence[Event]) -> ByWidth:
     """The audit trail: who decided what, on which rule and criteria, when, and why."""
     title = cell(f"case {case_id}: audit trail")
-    table = Table(title=title, title_justify="left", show_lines=True)
     tagged = any(event.tags for event in events)
-    columns = (
+    heads = (
         "seq", "time", "actor", "command", "rule", "§ source", "criteria",
         *(("tags",) if tagged else ()), "reason", "configuration after",
     )  # fmt: skip
-    for column in columns:
-        table.add_column(column, no_wrap=column in ("seq", "time"))
-    for row, event in zip(rows, events, strict=True):
-        command = event.command
-        actor = command.actor + (f" (+ {', '.join(command.together)})" if command.together else "")
-        table.add_row(
-            str(row.seq),
-            f"{event.at:%Y-%m-%d %H:%M}",
-            cell(actor),
-            cell(_command_summary(command)),
-            cell(event.rule),
-            cell(event.source),
-            cell(", ".join(command.criteria)),
-            *([cell(", ".join(event.tags))] if tagged else []),
-            cell(command.reason, multiline=True),
-            lines(event.after),
-        )
-    return table
+    cells = [_history_row(row, event, tagged) for row, event in zip(rows, events, strict=True)]
+    return ByWidth(
+        lambda: _wide(title, heads, cells, no_wrap=("seq", "time")),
+        lambda: _stacked(title, heads, cells),
+        HISTORY_WIDTH,
+    )
+
+
+def _history_row(row: StoredEvent, event: Event, tagged: bool) -> list[Text]:
+    command = event.command
+    actor = command.actor + (f" (+ {', '.join(command.together)})" if command.together else "")
+    return [
+        Text(str(row.seq)),
+        Text(f"{event.at:%Y-%m-%d %H:%M}"),
+        cell(actor),
+        cell(_command_summary(command)),
+        cell(event.rule),
+        cell(event.source),
+        cell(", ".join(command.criteria)),
+        *([cell(", ".join(event.tags))] if tagged else []),
+        cell(command.reason, multiline=True),
+        lines(event.after),
+    ]
 
 
 def _command_summary(command: Command) -> str:

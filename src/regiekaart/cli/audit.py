@@ -82,7 +82,7 @@ def verify(
         unreplayed = sum(1 for r in reports if r.ok and not r.replayed)
         summary = (
             f"{counted(len(reports), 'case')}, {len(broken)} broken, "
-            f"{unreplayed} not replayed; {seconds:.2f} s ({rate:.0f} cases/s)"
+            f"{unreplayed} not replayed; {seconds:.2f} s ({rate:,.1f} cases/s)"
         )
         out.print(Text(summary, style="bold red" if broken else "bold green"))
     if broken:

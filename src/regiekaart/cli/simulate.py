@@ -237,7 +237,7 @@ def _print(console: Console, summary: dict[str, Any]) -> None:
         f"{summary['weeks']} weeks × {summary['replications']} replications"
     )
     table = Table(title=title)
-    table.add_column("figure")
+    table.add_column("figure", overflow="fold")
     table.add_column("mean", justify="right")
     table.add_column("95% interval", justify="right")
     difference = summary.get("compare", {}).get("difference")

@@ -9,7 +9,10 @@ parallel tracks of another. Below the card come the steps between phases with th
 deciders and criteria, and the steps the card rules out.
 
 Everything here returns rich renderables and prints nothing, so the CLI stays a thin skin
-and tests can render the same objects.
+and tests can render the same objects. Each table is laid out when it is drawn
+(:class:`~regiekaart.render.widths.ByWidth`): as the printed card when the terminal is
+wide enough for every phase to have room, otherwise one phase (and one step) at a time,
+so no role's name is cut at 80 columns.
 
 Layer: render. It may import store, scenario, analysis, runtime, policy and the
 foundation modules; never verify, simulate, testing or cli.
@@ -38,9 +41,12 @@ from regiekaart.render.model import (
     TransitionView,
 )
 from regiekaart.render.view import card_view as neutral_view
+from regiekaart.render.widths import ByWidth, labelled, longest_word
 
 __all__ = [
     "COLOUR_NAMES",
+    "PHASE_WIDTH",
+    "STEPS_WIDTH",
     "card_table",
     "card_view",
     "colour_style",
@@ -87,26 +93,73 @@ def card_view(policy: Policy) -> Group:
     return Group(*parts)
 
 
-def card_table(card: CardView) -> Table:
-    """Roles down, phases across; the sub-states shown inside their phase's cells."""
-    columns = card.columns
+PHASE_WIDTH = 30
+"""The narrowest a phase column of the wide card may be; below it, phases are stacked."""
+
+
+def card_table(card: CardView) -> ByWidth:
+    """Roles down, phases across; the sub-states shown inside their phase's cells. When
+    the terminal cannot give every phase :data:`PHASE_WIDTH` columns, one phase at a
+    time, its roles down the left."""
+    labels = _labels(card)
+    label_width = longest_word(str(label) for label in labels)
+    needed = label_width + 4 + len(card.columns) * (PHASE_WIDTH + 3)
+    return ByWidth(
+        lambda: _wide_card(card, labels, label_width),
+        lambda: _stacked_card(card, labels, label_width),
+        needed,
+    )
+
+
+def _caption(card: CardView) -> str:
     caption = f"{card.id}" + (f" {card.version}" if card.version else "")
     if card.extends:
         caption += f", extends {' → '.join(card.extends)}"
-    table = Table(title=card.title, caption=caption, show_lines=True, expand=True)
-    table.add_column("", style="bold", no_wrap=False, ratio=1)
-    for column in columns:
-        table.add_column(_phase_header(column), ratio=2, vertical="top")
-    table.add_row(
-        Text("Situation", style="bold"), *[Text(c.situation, style="italic") for c in columns]
-    )
-    if any(c.substates for c in columns):
-        table.add_row(Text("Sub-states", style="bold"), *[_substates(c) for c in columns])
-    for row in card.rows:
-        table.add_row(_row_title(row), *[_role_cell(cell) for cell in row.cells])
-    if any(c.agreements for c in columns):
-        table.add_row(Text("Agreements"), *[_agreements(c) for c in columns])
+    return caption
+
+
+def _labels(card: CardView) -> list[Text]:
+    """The row labels, in order: the situation, the sub-states, each role, the agreements."""
+    labels = [Text("Situation", style="bold")]
+    if any(c.substates for c in card.columns):
+        labels.append(Text("Sub-states", style="bold"))
+    labels += [_row_title(row) for row in card.rows]
+    if any(c.agreements for c in card.columns):
+        labels.append(Text("Agreements"))
+    return labels
+
+
+def _cells(card: CardView, index: int) -> list[Text]:
+    """The cells of phase ``index``, in the order of :func:`_labels`."""
+    column = card.columns[index]
+    cells = [Text(column.situation, style="italic")]
+    if any(c.substates for c in card.columns):
+        cells.append(_substates(column))
+    cells += [_role_cell(row.cells[index]) for row in card.rows]
+    if any(c.agreements for c in card.columns):
+        cells.append(_agreements(column))
+    return cells
+
+
+def _wide_card(card: CardView, labels: Sequence[Text], label_width: int) -> Table:
+    table = Table(title=card.title, caption=_caption(card), show_lines=True, expand=True)
+    table.add_column("", style="bold", min_width=label_width, ratio=1, overflow="fold")
+    for column in card.columns:
+        table.add_column(_phase_header(column), ratio=2, vertical="top", overflow="fold")
+    cells = [_cells(card, index) for index in range(len(card.columns))]
+    for row, label in enumerate(labels):
+        table.add_row(label, *[column[row] for column in cells])
     return table
+
+
+def _stacked_card(card: CardView, labels: Sequence[Text], label_width: int) -> Group:
+    parts: list[RenderableType] = [Text(card.title, style="bold", justify="center")]
+    for index, column in enumerate(card.columns):
+        rows = list(zip(labels, _cells(card, index), strict=True))
+        header = _phase_header(column, between=" · ")
+        parts.append(labelled(header, rows, label_width=label_width, lines=True))
+    parts.append(Text(_caption(card), style="dim", justify="center"))
+    return Group(*parts)
 
 
 def _agreements(column: Column) -> Text:
@@ -116,12 +169,12 @@ def _agreements(column: Column) -> Text:
     return Text("\n".join(f"• {' '.join(a.title.split())}" for a in column.agreements))
 
 
-def _phase_header(column: Column) -> Text:
+def _phase_header(column: Column, between: str = "\n") -> Text:
     name = column.colour.name
     style = colour_style(name)
     header = Text(f"{column.order}. {column.title}", style=f"bold {style}".strip())
     if name:
-        header.append(f"\n{name}", style=style or "dim")
+        header.append(f"{between}{name}", style=style or "dim")
     return header
 
 
@@ -187,20 +240,30 @@ def _cell_text(cell: Cell) -> Text:
     return text
 
 
-def transitions_table(card: CardView) -> Table:
+STEPS_WIDTH = 140
+"""The narrowest terminal the transitions are shown in as one table; below it, one step
+at a time."""
+
+
+def transitions_table(card: CardView) -> ByWidth:
     """Every step of the card: from where to where, decided by whom, on which criteria."""
+    steps = sorted(card.steps, key=lambda s: s.order)
+    return ByWidth(lambda: _wide_steps(steps), lambda: _stacked_steps(steps), STEPS_WIDTH)
+
+
+def _wide_steps(steps: Sequence[TransitionView]) -> Table:
     table = Table(title="Transitions", show_lines=True, expand=True)
-    table.add_column("Step", ratio=2)
-    table.add_column("From → to", ratio=2)
-    table.add_column("Decided by", ratio=3)
-    table.add_column("Criteria", ratio=3)
-    table.add_column("Requires", ratio=1)
-    table.add_column("Source", ratio=1)
-    for step in sorted(card.steps, key=lambda s: s.order):
+    table.add_column("Step", ratio=2, min_width=20, overflow="fold")
+    table.add_column("From → to", ratio=2, min_width=14, overflow="fold")
+    table.add_column("Decided by", ratio=3, overflow="fold")
+    table.add_column("Criteria", ratio=3, overflow="fold")
+    table.add_column("Requires", ratio=1, min_width=12, overflow="fold")
+    table.add_column("Source", ratio=1, min_width=10, overflow="fold")
+    for step in steps:
         title = Text(step.title)
         title.append(f"\n{step.id} ({step.kind})", style="dim")
         if step.tags:
-            title.append("\ntags: " + ", ".join(t.title for t in step.tags), style="dim")
+            title.append("\ntags: " + _tag_titles(step), style="dim")
         table.add_row(
             title,
             _route(step),
@@ -210,6 +273,28 @@ def transitions_table(card: CardView) -> Table:
             Text(step.footnote.section),
         )
     return table
+
+
+def _stacked_steps(steps: Sequence[TransitionView]) -> Group:
+    parts: list[RenderableType] = [Text("Transitions", style="bold", justify="center")]
+    for step in steps:
+        title = Text(step.title, style="bold")
+        title.append(f" · {step.id} ({step.kind})", style="dim")
+        rows: list[tuple[str | Text, RenderableType]] = [
+            ("From → to", _route(step)),
+            ("Decided by", Text(_deciders(step))),
+            ("Criteria", _criteria(step)),
+            ("Requires", _requires(step)),
+            ("Source", Text(step.footnote.section)),
+        ]
+        if step.tags:
+            rows.append(("Tags", Text(_tag_titles(step))))
+        parts.append(labelled(title, rows, label_width=len("Decided")))
+    return Group(*parts)
+
+
+def _tag_titles(step: TransitionView) -> str:
+    return ", ".join(t.title for t in step.tags)
 
 
 def _deciders(step: TransitionView) -> str:
@@ -288,10 +373,10 @@ def _requires(step: TransitionView) -> Text:
 def prohibitions_table(card: CardView) -> Table:
     """The steps the card rules out explicitly, cited when such a command is refused."""
     table = Table(title="Not allowed", show_lines=False, expand=True)
-    table.add_column("From", ratio=1)
-    table.add_column("Step", ratio=1)
-    table.add_column("Why", ratio=5)
-    table.add_column("Source", ratio=1)
+    table.add_column("From", no_wrap=True)
+    table.add_column("Step", no_wrap=True)
+    table.add_column("Why", ratio=1, overflow="fold")
+    table.add_column("Source", min_width=8, overflow="fold")
     for item in card.prohibited:
         table.add_row(item.source_state, item.kind, " ".join(item.title.split()), item.source)
     return table

@@ -4,7 +4,9 @@ Each row shows what was asked (the command, who acted and on which criteria), wh
 case did with it (accepted by which rule, or refused and why, with the handreiking
 section), the configuration and role holders afterwards, and whether the step's
 expectations held. A reader can follow the story and see at which step a card and the
-handreiking part ways. Like :mod:`regiekaart.render.cardview`, this builds renderables only.
+handreiking part ways. Like :mod:`regiekaart.render.cardview`, this builds renderables only,
+laid out when drawn: one table when the terminal is wide enough for six columns, else
+one small table per step (:class:`~regiekaart.render.widths.ByWidth`).
 
 Layer: render. It may import store, scenario, analysis, runtime, policy and the
 foundation modules; never verify, simulate, testing or cli.
@@ -18,10 +20,12 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from regiekaart.render.widths import ByWidth, labelled
 from regiekaart.runtime.commands import Command, unstructure_command
 from regiekaart.scenario.model import ScenarioResult, StepResult
 
 __all__ = [
+    "STEPS_WIDTH",
     "command_text",
     "outcome_text",
     "roles_text",
@@ -31,6 +35,10 @@ __all__ = [
 ]
 
 _SHOWN_SEPARATELY = {"type", "actor", "together", "criteria", "holders", "reason"}
+
+
+STEPS_WIDTH = 140
+"""The narrowest terminal the steps are shown in as one table; below it, one at a time."""
 
 
 def scenario_view(result: ScenarioResult) -> Group:
@@ -50,15 +58,19 @@ def verdict(result: ScenarioResult) -> Text:
     return Text(result.summary(), style="bold green" if result.passed else "bold red")
 
 
-def steps_table(result: ScenarioResult) -> Table:
-    """One row per step, the opening of the case first."""
+def steps_table(result: ScenarioResult) -> ByWidth:
+    """One row per step, the opening of the case first; one table per step when narrow."""
+    return ByWidth(lambda: _wide(result), lambda: _stacked(result), STEPS_WIDTH)
+
+
+def _wide(result: ScenarioResult) -> Table:
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Command", ratio=3, overflow="fold")
     table.add_column("Outcome", ratio=3, overflow="fold")
     table.add_column("Configuration", ratio=2, overflow="fold", min_width=18)
     table.add_column("Role holders", ratio=4, overflow="fold")
-    table.add_column("Expected", ratio=1, overflow="fold")
+    table.add_column("Expected", ratio=1, overflow="fold", min_width=8)
     previous: Mapping[str, tuple[str, ...]] = {}
     for step in (result.opening, *result.steps):
         table.add_row(
@@ -71,6 +83,26 @@ def steps_table(result: ScenarioResult) -> Table:
         )
         previous = step.roles
     return table
+
+
+def _stacked(result: ScenarioResult) -> Group:
+    parts = []
+    previous: Mapping[str, tuple[str, ...]] = {}
+    for step in (result.opening, *result.steps):
+        title = Text(f"step {step.index}" if step.index else "opening", style="bold")
+        if step.line is not None:
+            title.append(f" · line {step.line}", style="dim")
+        rows = [
+            ("Command", command_text(step.command)),
+            ("Outcome", outcome_text(step)),
+            ("Configuration", Text(", ".join(step.configuration))),
+            ("Role holders", roles_text(step.roles, previous)),
+        ]
+        if step.index:
+            rows.append(("Expected", _expected(step)))
+        parts.append(labelled(title, rows, label_width=len("Configuration")))
+        previous = step.roles
+    return Group(*parts)
 
 
 def _index(step: StepResult) -> Text:
