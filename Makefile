@@ -2,7 +2,7 @@
 #
 #   make demo    set up .venv and run the main job (validate the cards, show one, play the scenarios,
 #                simulate West-Brabant and write the report)
-#   make docs    regenerate the rendered West-Brabant card under docs/
+#   make docs    regenerate the rendered West-Brabant card and docs/commands.md under docs/
 #   make test    set up .venv and run the fast test suite (all but the tests marked slow), with branch coverage
 #   make test-slow  the slow tests (load, crash, full explorations), each named; coverage added to make test's
 #   make lint    ruff on the code, mypy --strict on src/, the layer rule (import-linter)
@@ -49,6 +49,7 @@ demo: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/regiekaart render machines/west-brabant.yaml -f html -o docs/regiekaart-west-brabant.html
 	$(BIN)/regiekaart render machines/west-brabant.yaml -f png -o docs/regiekaart-west-brabant.png
+	$(BIN)/python scripts/commands-doc
 
 test: $(STAMP) system
 	@$(BIN)/coverage erase

@@ -32,11 +32,22 @@ from regiekaart.terminal import printable
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from regiekaart.policy.model import Policy
     from regiekaart.runtime.commands import Command, Member
     from regiekaart.runtime.records import CaseState
-    from regiekaart.store.protocol import CaseInfo
+    from regiekaart.store.protocol import CaseInfo, CaseStore
 
-__all__ = ["CaseId", "PolicyPath", "case_app", "history", "list_cases", "new", "send", "show"]
+__all__ = [
+    "CaseId",
+    "PolicyPath",
+    "StoredPolicyPath",
+    "case_app",
+    "history",
+    "list_cases",
+    "new",
+    "send",
+    "show",
+]
 
 case_app = typer.Typer(
     help="Stored cases: open, send commands, show, history, list.",
@@ -50,6 +61,15 @@ PolicyPath = Annotated[
         metavar="POLICY",
         envvar="REGIEKAART_POLICY",
         help="The card file the case runs under, e.g. machines/universeel.yaml.",
+    ),
+]
+StoredPolicyPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="POLICY",
+        envvar="REGIEKAART_POLICY",
+        help="The card file to decide under; without it, the card the store kept for the case.",
     ),
 ]
 CaseId = Annotated[
@@ -143,12 +163,13 @@ def send(
             metavar="COMMAND",
             help='The command as JSON, e.g. \'{"type": "escalate", "actor": "PARTY", '
             '"to": "PHASE", "criteria": ["CRITERION"]}\'; an array is one batch, '
-            "applied whole or not at all; - reads stdin, @FILE a file.",
+            "applied whole or not at all; - reads stdin, @FILE a file. Every command "
+            "type: regiekaart schema --command, docs/commands.md.",
             show_default=False,
         ),
     ],
     db: Db,
-    policy_path: PolicyPath,
+    policy_path: StoredPolicyPath = None,
     retries: Annotated[
         int,
         typer.Option(
@@ -160,11 +181,13 @@ def send(
 ) -> None:
     """Apply a command or a batch to a stored case.
 
-    The events are committed, or nothing is and the refusal says why."""
+    The events are committed, or nothing is and the refusal says why. The card is the
+    one the case was last written under, kept by the store, unless --policy names one."""
     case_id_or_exit(case_id)
     commands = _read_commands(command)
-    policy = policy_or_exit(policy_path, path)
+    given = policy_or_exit(policy_path, path) if policy_path is not None else None
     with store_or_exit(db) as store:
+        policy = given or _stored_card(store, case_id)
         try:
             events = store.send_all(policy, case_id, commands, retries=retries)
         except CommandRefused as refusal:
@@ -185,6 +208,18 @@ def send(
         return
     title = f"case {printable(case_id)}: accepted, now at version {info.version}"
     _out().print(events_table(title, events))
+
+
+def _stored_card(store: CaseStore, case_id: str) -> Policy:
+    """The card the store kept for the case, or exit 2 saying to name one."""
+    card = store.case_card(case_id)
+    if card is None:
+        fail(
+            BAD_INPUT,
+            f"case {printable(case_id)} was stored before the store kept its cards; "
+            "give the card with --policy",
+        )
+    return card
 
 
 def _refused(refusal: CommandRefused, as_json: bool) -> NoReturn:

@@ -156,13 +156,26 @@ def show(
 @app.command()
 def schema(
     scenario: Annotated[
-        bool, typer.Option("--scenario", help="Print the scenario schema instead.")
+        bool, typer.Option("--scenario", help="Print the schema of scenario files instead.")
+    ] = False,
+    command: Annotated[
+        bool,
+        typer.Option(
+            "--command", help="Print the schema of the commands case send takes instead."
+        ),
     ] = False,
 ) -> None:
     """Print a JSON Schema: of card files, or of another kind.
 
-    Without an option the schema of card files; with --scenario that of scenario files."""
-    if scenario:
+    Without an option the schema of card files; with --scenario that of scenario files;
+    with --command that of every command a host sends a case (docs/commands.md)."""
+    if scenario and command:
+        fail(BAD_INPUT, "give --scenario or --command, not both")
+    if command:
+        from regiekaart.runtime.command_schema import command_schema
+
+        document = command_schema()
+    elif scenario:
         from regiekaart.scenario.reader import scenario_schema
 
         document = scenario_schema()

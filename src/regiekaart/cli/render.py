@@ -97,7 +97,8 @@ def render_timeline_command(
         Path | None,
         typer.Option(
             metavar="POLICY",
-            help="The card file (YAML): overrides the scenario's; required with --case.",
+            help="The card file (YAML): overrides the scenario's, or the one the store "
+            "kept for the case.",
         ),
     ] = None,
     db: OptionalDb = None,
@@ -118,16 +119,16 @@ def render_timeline_command(
 
     Phases over time in the card's colours, role holders as lanes, every decision with
     its actor, criteria and reason, refusals marked. From a scenario file
-    (render-timeline SCENARIO) or a stored case (--db URL --case ID --policy POLICY).
+    (render-timeline SCENARIO) or a stored case (--db URL --case ID).
     """
     db = store if store is not None else db
     if case is not None:
-        if source is not None or db is None or policy is None:
-            fail(BAD_INPUT, "with --case give --db URL and --policy POLICY, no scenario")
-        page = _stored_timeline(db, case, policy_or_exit(policy, path))
+        if source is not None or db is None:
+            fail(BAD_INPUT, "with --case give --db URL, and no scenario")
+        page = _stored_timeline(db, case, policy_or_exit(policy, path) if policy else None)
     else:
         if source is None:
-            fail(BAD_INPUT, "give a scenario file, or --db URL --case ID --policy POLICY")
+            fail(BAD_INPUT, "give a scenario file, or --db URL --case ID")
         page = _scenario_timeline(source, policy, search_path(path))
     _write(page, output)
 
@@ -146,7 +147,7 @@ def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]
     return render_timeline(timeline_from_scenario(play(scenario, resolved)))
 
 
-def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
+def _stored_timeline(url: str, case_id: str, policy: Policy | None) -> str:
     from regiekaart.render.timeline import render_timeline, timeline_from_events
     from regiekaart.store import open_store
 
@@ -156,10 +157,13 @@ def _stored_timeline(url: str, case_id: str, policy: Policy) -> str:
         fail(BAD_INPUT, error)
     try:
         events = [row.event() for row in store.history(case_id)]
+        policy = policy or store.case_card(case_id)
     except StoreError as error:
         fail(BAD_INPUT, error)
     finally:
         store.close()
+    if policy is None:
+        fail(BAD_INPUT, f"the store keeps no card for case {case_id}; give it with --policy")
     return render_timeline(timeline_from_events(policy, case_id, events))
 
 

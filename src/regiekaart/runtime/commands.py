@@ -36,6 +36,8 @@ __all__ = [
     "Deescalate",
     "EndMeasure",
     "Escalate",
+    "IdCheck",
+    "IdMapCheck",
     "ImposeMeasure",
     "Inform",
     "Melding",
@@ -44,6 +46,7 @@ __all__ = [
     "RecordAdvice",
     "RecordDecision",
     "Signal",
+    "TextCheck",
     "Validator",
     "converter",
     "json_depth",
@@ -56,46 +59,66 @@ Validator = Any
 """An attrs validator: called as ``validator(instance, attribute, value)``."""
 
 
+@frozen
+class IdCheck:
+    """The validator of a field of ``kind`` ids: one id, one or ``None`` (``optional``),
+    or a tuple of them (``many``). It says what it checks, so the JSON Schema of the
+    commands (:mod:`regiekaart.runtime.command_schema`) is read off the fields."""
+
+    kind: str
+    optional: bool = False
+    many: bool = False
+
+    def __call__(self, _instance: object, _attribute: object, value: Any) -> None:
+        if self.many:
+            for item in value:
+                check_id(self.kind, item)
+        elif value is not None or not self.optional:
+            check_id(self.kind, value)
+
+
+@frozen
+class TextCheck:
+    """The validator of a free-text field (:func:`~regiekaart.ids.check_text`)."""
+
+    def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check_text(attribute.name, value)
+
+
 def _id(kind: str) -> Validator:
     """A validator for one ``kind`` id."""
-
-    def validate(_instance: object, _attribute: object, value: object) -> None:
-        check_id(kind, value)
-
-    return validate
+    return IdCheck(kind)
 
 
 def _optional_id(kind: str) -> Validator:
     """A validator for a ``kind`` id that may be left out (``None``)."""
-
-    def validate(_instance: object, _attribute: object, value: object) -> None:
-        if value is not None:
-            check_id(kind, value)
-
-    return validate
+    return IdCheck(kind, optional=True)
 
 
 def _ids(kind: str) -> Validator:
     """A validator for a tuple of ``kind`` ids."""
-
-    def validate(_instance: object, _attribute: object, value: tuple[object, ...]) -> None:
-        for item in value:
-            check_id(kind, item)
-
-    return validate
+    return IdCheck(kind, many=True)
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_text(attribute.name, value)
+_text = TextCheck()
 
 
-def _check_holders(
-    _instance: object, _attribute: object, value: Mapping[str, tuple[str, ...]]
-) -> None:
-    for role, parties in value.items():
-        check_id("role", role)
-        for party in parties:
-            check_id("party", party)
+@frozen
+class IdMapCheck:
+    """The validator of a mapping of ``key`` ids to tuples of ``value`` ids (the holders
+    a command chooses: role → parties)."""
+
+    key: str
+    value: str
+
+    def __call__(self, _instance: object, _attribute: object, value: Any) -> None:
+        for key, ids in value.items():
+            check_id(self.key, key)
+            for item in ids:
+                check_id(self.value, item)
+
+
+_check_holders = IdMapCheck("role", "party")
 
 
 def _strs(value: Any) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Self
 
 from regiekaart.clock import Clock, system_clock
-from regiekaart.errors import ConcurrencyConflict
+from regiekaart.errors import ConcurrencyConflict, CorruptRecord
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Command
 from regiekaart.runtime.records import Event
@@ -24,10 +24,21 @@ from regiekaart.store._commit import Committing
 from regiekaart.store._load import Loading
 from regiekaart.store._schema import Migrating
 from regiekaart.store._verification import Verifying
+from regiekaart.store.replay import CardProblem, Cards
 
 
 class SQLStore(Verifying, Committing, Loading, Migrating):
     """A :class:`~regiekaart.store.protocol.CaseStore` on a SQL database."""
+
+    def case_card(self, case_id: str) -> Policy | None:
+        """The card the case was last written under, as the store keeps it, or ``None``
+        for a case stored before the store kept its cards; :class:`CorruptRecord` when
+        the kept text is not the card its digest names."""
+        digest = self.info(case_id).policy_digest
+        try:
+            return Cards(self._card_text).get(digest)
+        except CardProblem as exc:
+            raise CorruptRecord(case_id, "its card", str(exc)) from None
 
     def send(
         self,

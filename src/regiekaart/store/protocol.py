@@ -114,6 +114,12 @@ class CaseStore(Protocol):
         """One case's summary."""
         ...
 
+    def case_card(self, case_id: str) -> Policy | None:
+        """The card the case was last written under, as the store keeps it (so a host
+        need not find the file again), or ``None`` for a case stored before the store
+        kept its cards."""
+        ...
+
     def cases(self) -> list[CaseInfo]:
         """Every stored case, by id."""
         ...

@@ -41,12 +41,13 @@ from regiekaart.runtime.snapshot import Snapshot, differences, state_digest
 from regiekaart.store.audit import ChainReport, StoredEvent
 
 __all__ = [
+    "CardProblem",
     "Cards",
     "replay_report",
 ]
 
 
-class _CardProblem(ValueError):
+class CardProblem(ValueError):
     """A stored card that cannot be used: its text is not the card its digest names."""
 
 
@@ -60,7 +61,7 @@ class Cards:
 
     def get(self, digest: str) -> Policy | None:
         """The card with ``digest``, or ``None`` when neither the store nor the auditor
-        has it; :class:`_CardProblem` when the stored text is not that card."""
+        has it; :class:`CardProblem` when the stored text is not that card."""
         if digest not in self._known:
             self._known[digest] = self._build(digest)
         return self._known[digest]
@@ -72,15 +73,15 @@ class Cards:
         if text is None:
             return None
         if len(text) > Limits.from_env().max_card_bytes * 8:  # a merged card of many files
-            raise _CardProblem(f"the stored card {digest} is larger than any card is read")
+            raise CardProblem(f"the stored card {digest} is larger than any card is read")
         try:
             policy = load_policy_document(json.loads(text), name=f"stored card {digest}")
         except RecursionError:
-            raise _CardProblem(f"the stored card {digest} is nested too deeply") from None
+            raise CardProblem(f"the stored card {digest} is nested too deeply") from None
         except (ValueError, PolicyError) as exc:
-            raise _CardProblem(f"the stored card {digest} cannot be read: {exc}") from None
+            raise CardProblem(f"the stored card {digest} cannot be read: {exc}") from None
         if policy.digest != digest:
-            raise _CardProblem(f"the stored card {digest} is not the card of that digest")
+            raise CardProblem(f"the stored card {digest} is not the card of that digest")
         return policy
 
 
@@ -124,7 +125,7 @@ def replay_report(
         return broken(version, f"altered: the case row's {column} column disagrees with its events")
     try:
         return _replayed(report, rows, stored, cards, columns.get("closed"))
-    except _CardProblem as exc:
+    except CardProblem as exc:
         return broken(1, str(exc))
 
 

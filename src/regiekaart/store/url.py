@@ -146,8 +146,10 @@ def _check_ports(hosts: str) -> None:
     """A port that is not a number is most likely a password whose ``user:`` lost its
     ``@host`` (``postgresql://u:secret/db``): libpq would quote it back as a port."""
     for host in hosts.split(","):
-        port = host.rpartition("]")[2].partition(":")[2] if host.startswith("[") else (
-            host.partition(":")[2]
+        port = (
+            host.rpartition("]")[2].partition(":")[2]
+            if host.startswith("[")
+            else (host.partition(":")[2])
         )
         if port and not port.isdigit():
             _refuse("has a port that is not a number; write USER:PASSWORD@HOST:PORT/DB", "")
