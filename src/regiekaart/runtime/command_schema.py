@@ -135,7 +135,7 @@ def _field_schema(
             return {"type": "array", "items": one, "description": f"{check.kind.title()} ids."}
         return {"anyOf": [one, {"type": "null"}]} if check.optional else one
     if isinstance(check, TextCheck):
-        return {"$ref": "#/$defs/text", "examples": [f"The {field.name}, in words."]}
+        return {"$ref": "#/$defs/text", "examples": [f"{field.name.capitalize()}, in a sentence."]}
     return _hint_schema(hint, defs, where)
 
 
