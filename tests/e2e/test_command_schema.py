@@ -26,14 +26,12 @@ from typer.testing import CliRunner
 from regiekaart.cli import app
 from regiekaart.errors import PolicyError
 from regiekaart.runtime import command_schema as schema_module
+from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
 from regiekaart.runtime.command_schema import command_schema
 from regiekaart.runtime.commands import (
     COMMAND_TYPES,
     Command,
-    IdCheck,
-    IdMapCheck,
     Member,
-    TextCheck,
     parse_commands,
     unstructure_command,
 )

@@ -22,7 +22,8 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import attrs
 
 from regiekaart.ids import MAX_ID_LENGTH, MAX_TEXT_LENGTH
-from regiekaart.runtime.commands import COMMAND_TYPES, Command, IdCheck, IdMapCheck, TextCheck
+from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
+from regiekaart.runtime.commands import COMMAND_TYPES, Command
 
 __all__ = ["COMMON_FIELDS", "command_schema", "type_schema"]
 

@@ -23,9 +23,9 @@ import cattrs
 from attrs import frozen
 
 from regiekaart.errors import InvalidIdentifier, InvalidText, PolicyError
-from regiekaart.ids import check_id, check_text
 from regiekaart.limits import Limits
 from regiekaart.runtime._command_json import coerced, json_depth, read_json
+from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
 
 __all__ = [
     "COMMAND_TYPES",
@@ -36,8 +36,6 @@ __all__ = [
     "Deescalate",
     "EndMeasure",
     "Escalate",
-    "IdCheck",
-    "IdMapCheck",
     "ImposeMeasure",
     "Inform",
     "Melding",
@@ -46,7 +44,6 @@ __all__ = [
     "RecordAdvice",
     "RecordDecision",
     "Signal",
-    "TextCheck",
     "Validator",
     "converter",
     "json_depth",
@@ -57,32 +54,6 @@ __all__ = [
 
 Validator = Any
 """An attrs validator: called as ``validator(instance, attribute, value)``."""
-
-
-@frozen
-class IdCheck:
-    """The validator of a field of ``kind`` ids: one id, one or ``None`` (``optional``),
-    or a tuple of them (``many``). It says what it checks, so the JSON Schema of the
-    commands (:mod:`regiekaart.runtime.command_schema`) is read off the fields."""
-
-    kind: str
-    optional: bool = False
-    many: bool = False
-
-    def __call__(self, _instance: object, _attribute: object, value: Any) -> None:
-        if self.many:
-            for item in value:
-                check_id(self.kind, item)
-        elif value is not None or not self.optional:
-            check_id(self.kind, value)
-
-
-@frozen
-class TextCheck:
-    """The validator of a free-text field (:func:`~regiekaart.ids.check_text`)."""
-
-    def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-        check_text(attribute.name, value)
 
 
 def _id(kind: str) -> Validator:
@@ -101,23 +72,6 @@ def _ids(kind: str) -> Validator:
 
 
 _text = TextCheck()
-
-
-@frozen
-class IdMapCheck:
-    """The validator of a mapping of ``key`` ids to tuples of ``value`` ids (the holders
-    a command chooses: role → parties)."""
-
-    key: str
-    value: str
-
-    def __call__(self, _instance: object, _attribute: object, value: Any) -> None:
-        for key, ids in value.items():
-            check_id(self.key, key)
-            for item in ids:
-                check_id(self.value, item)
-
-
 _check_holders = IdMapCheck("role", "party")
 
 
