@@ -16,7 +16,7 @@ pytest.importorskip("pyarrow")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "examples" / "simulations" / "west-brabant.yaml"
-VARIANT = ROOT / "examples" / "simulations" / "west-brabant-wijkteam-afschalen.yaml"
+VARIANT = ROOT / "examples" / "policy-changes" / "west-brabant-wijkteam-afschalen.yaml"
 MACHINES = ROOT / "machines"
 
 

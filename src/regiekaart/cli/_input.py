@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regiekaart.cli._exits import BAD_INPUT, fail
-from regiekaart.errors import InputRefused, InvalidIdentifier, RegiekaartError
+from regiekaart.errors import InputRefused, InvalidIdentifier, PolicyError, RegiekaartError
 from regiekaart.ids import check_id
 
 if TYPE_CHECKING:
@@ -40,15 +40,21 @@ def search_path(dirs: Sequence[Path] | None) -> tuple[Path, ...]:
     return tuple(dirs or ())
 
 
-def policy_or_exit(path: Path, dirs: Sequence[Path] | None = ()) -> Policy:
-    """The card at ``path``, or its located errors on stderr and exit code 2.
+def policy_or_exit(
+    path: Path, dirs: Sequence[Path] | None = (), *, kinds: Sequence[str] = ("regiekaart",)
+) -> Policy:
+    """The card at ``path``, or its located errors on stderr and exit code 2; a file of
+    another kind than ``kinds`` (top-level keys) is named for what it is.
 
     The card layer is imported here, not with the module: ``--help`` never reads a card.
     """
+    from regiekaart.cli._kinds import explained
     from regiekaart.policy.loader import load_policy
 
     try:
         return load_policy(path, search_path=search_path(dirs))
+    except PolicyError as error:
+        fail(BAD_INPUT, explained(path, error, *kinds))
     except RegiekaartError as error:
         fail(BAD_INPUT, error)
 

@@ -20,7 +20,7 @@ import typer
 from regiekaart import __version__
 from regiekaart.cli._exits import BAD_INPUT, FAILED, complain, fail
 from regiekaart.cli._input import SearchPathOption, policy_or_exit, search_path
-from regiekaart.cli._kinds import is_scenario
+from regiekaart.cli._kinds import explained, is_scenario
 from regiekaart.cli._logging import configure_logging
 from regiekaart.cli._options import AsJson
 from regiekaart.terminal import counted
@@ -111,7 +111,7 @@ def validate(
             invalid += 1
             unusable = unusable or isinstance(error, InputRefused)
             out.print(Text.assemble(("INVALID ", "bold red"), str(file)))
-            for line in str(error).splitlines():
+            for line in str(explained(file, error, "regiekaart", "steps")).splitlines():
                 out.print(Text(f"  {line}"), soft_wrap=True)
             continue
         out.print(
@@ -158,20 +158,27 @@ def schema(
     scenario: Annotated[
         bool, typer.Option("--scenario", help="Print the schema of scenario files instead.")
     ] = False,
+    simulation: Annotated[
+        bool,
+        typer.Option("--simulation", help="Print the schema of simulation files instead."),
+    ] = False,
     command: Annotated[
         bool,
-        typer.Option(
-            "--command", help="Print the schema of the commands case send takes instead."
-        ),
+        typer.Option("--command", help="Print the schema of the commands case send takes instead."),
     ] = False,
 ) -> None:
     """Print a JSON Schema: of card files, or of another kind.
 
-    Without an option the schema of card files; with --scenario that of scenario files;
-    with --command that of every command a host sends a case (docs/commands.md)."""
-    if scenario and command:
-        fail(BAD_INPUT, "give --scenario or --command, not both")
-    if command:
+    Without an option the schema of card files; with --scenario that of scenario files,
+    with --simulation that of simulation files; with --command that of every command a
+    host sends a case (docs/commands.md)."""
+    if scenario + simulation + command > 1:
+        fail(BAD_INPUT, "give one of --scenario, --simulation and --command")
+    if simulation:
+        from regiekaart.simulate.attempts import simulation_schema
+
+        document = simulation_schema()
+    elif command:
         from regiekaart.runtime.command_schema import command_schema
 
         document = command_schema()
@@ -210,13 +217,8 @@ def run(
     from regiekaart.scenario.play import play
     from regiekaart.scenario.reader import validate_scenario
 
-    policy: Policy | None = None
-    scenarios = list(files)
     dirs = search_path(path)
-    if not is_scenario(scenarios[0]):
-        policy = policy_or_exit(scenarios.pop(0), dirs)
-    if not scenarios:
-        fail(BAD_INPUT, "give at least one scenario file after the policy")
+    policy, scenarios = _card_and_stories(files, dirs)
     results: list[ScenarioResult] = []
     documents: list[dict[str, Any]] = []
     bad = False
@@ -226,7 +228,7 @@ def run(
             scenario, resolved = validate_scenario(file, policy, search_path=dirs)
         except PolicyError as error:
             bad = True
-            complain(error)
+            complain(explained(file, error, "steps"))
             documents.append({"scenario": str(file), "passed": False, "error": str(error)})
             continue
         result = play(scenario, resolved)
@@ -247,6 +249,20 @@ def run(
         raise typer.Exit(BAD_INPUT)
     if not all(r.passed for r in results):
         raise typer.Exit(FAILED)
+
+
+def _card_and_stories(
+    files: list[Path], dirs: tuple[Path, ...]
+) -> tuple[Policy | None, list[Path]]:
+    """``run``'s files as the card that overrides the scenarios' (if the first is one)
+    and the scenarios."""
+    scenarios = list(files)
+    policy: Policy | None = None
+    if not is_scenario(scenarios[0]):
+        policy = policy_or_exit(scenarios.pop(0), dirs, kinds=("regiekaart", "steps"))
+    if not scenarios:
+        fail(BAD_INPUT, "give at least one scenario file after the policy")
+    return policy, scenarios
 
 
 def _mount_subapps(root: typer.Typer) -> None:

@@ -143,7 +143,9 @@ def _scenario_timeline(source: Path, policy: Path | None, dirs: tuple[Path, ...]
             source, policy_or_exit(policy, dirs) if policy else None, search_path=dirs
         )
     except PolicyError as error:
-        fail(BAD_INPUT, error)
+        from regiekaart.cli._kinds import explained
+
+        fail(BAD_INPUT, explained(source, error, "steps"))
     return render_timeline(timeline_from_scenario(play(scenario, resolved)))
 
 

@@ -134,7 +134,9 @@ def simulate_command(
             else None
         )
     except PolicyError as exc:
-        fail(BAD_INPUT, exc)
+        from regiekaart.cli._kinds import explained
+
+        fail(BAD_INPUT, explained(scenario, exc, "simulation"))
     n = households or base_scenario.households
     horizon = weeks or base_scenario.horizon_weeks
     count = replications or base_scenario.replications
