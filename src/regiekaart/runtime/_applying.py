@@ -198,6 +198,8 @@ def event_tags(
 ) -> tuple[str, ...]:
     """The tags an event records: its rule's and its criteria's, each once, sorted — so
     the order a card lists them in is no part of what a case did."""
+    if not criteria:
+        return tuple(sorted(set(rule_tags)))
     found = set(rule_tags)
     for criterion in criteria:
         known = policy.criteria.get(criterion)
@@ -210,6 +212,8 @@ def handovers(
     before: Mapping[str, tuple[str, ...]], after: Mapping[str, tuple[str, ...]]
 ) -> tuple[Handover, ...]:
     """Each role whose holders changed: who was released, who holds it now."""
+    if before == after:  # most steps move no holder
+        return ()
     out = []
     for role in sorted(set(before) | set(after)):
         old, new = tuple(before.get(role, ())), tuple(after.get(role, ()))
