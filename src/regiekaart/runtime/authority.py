@@ -185,7 +185,19 @@ def _part_words(part: str, policy: Policy, alone: bool) -> str:
 
 def describe(deciders: Groups, policy: Policy) -> str:
     """The deciders in words, for refusals and renderings; a party group by its title
-    and members ("the TITLE together (MEMBER, MEMBER, …)")."""
+    and members ("the TITLE together (MEMBER, MEMBER, …)"). Remembered per card for the
+    deciders it names: every refusal of a decider says it."""
+    table = policy.memo("authority.words")
+    try:
+        found: str | None = table.get(deciders)
+    except TypeError:  # deciders made of lists: not a key of the memo
+        return _describe(deciders, policy)
+    if found is None:
+        found = table[deciders] = _describe(deciders, policy)
+    return found
+
+
+def _describe(deciders: Groups, policy: Policy) -> str:
 
     def slot_text(slot: str, alone: bool) -> str:
         return " or ".join(_part_words(part, policy, alone) for part in slot.split("|"))
