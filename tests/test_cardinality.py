@@ -34,7 +34,7 @@ from regiekaart import (
 from regiekaart.analysis.enumeration import enumerate_commands, sized_groups
 from regiekaart.analysis.invariants import violations
 from regiekaart.analysis.situations import deciding_roles, party_classes
-from regiekaart.policy.cardinality import Bounds, bounds, ordered_roles
+from regiekaart.policy.cardinality import Bounds, bounds, chair, constrained, ordered_roles
 from regiekaart.render.formats import TEXT_FORMATS
 from regiekaart.render.view import card_view, count_words
 
@@ -364,3 +364,25 @@ def test_the_renderers_show_the_regiegroep_and_its_chair(regiegroep: Policy) -> 
         text = TEXT_FORMATS[fmt](view)
         assert "2–3 houders" in text
         assert "voorzitter: houder van procesregie" in text
+
+
+def test_the_roles_a_configuration_constrains_are_those_whose_cells_bound_or_chair(
+    regiegroep: Policy,
+) -> None:
+    """:func:`constrained` (remembered per card) names exactly the roles whose cell, under
+    each configuration, states bounds beyond one or a chair, so the runtime's check of
+    every step finds what a check over every role would."""
+    configurations = {
+        frozenset(s.id for s in regiegroep.ancestors(sid)) for sid in regiegroep.states
+    }
+    seen_any = False
+    for active in configurations:
+        expected = []
+        for role in regiegroep.roles:
+            cell = regiegroep.role_cell(active, role)
+            if cell is not None and (bounds(regiegroep, cell).stated or chair(regiegroep, cell)):
+                expected.append(role)
+        assert [c[0] for c in constrained(regiegroep, active)] == expected
+        assert constrained(regiegroep, active) is constrained(regiegroep, active)
+        seen_any = seen_any or bool(expected)
+    assert seen_any

@@ -16,23 +16,15 @@ from typing import Any, Literal
 
 import attrs
 
+from regiekaart.analysis._rule_plan import plan
 from regiekaart.analysis.situations import (
     authorised_parties,
     deciding_roles,
-    dominance_representatives,
     measure_representatives,
     outsider,
     party_classes,
 )
 from regiekaart.policy.cardinality import bounds
-from regiekaart.policy.criteria import (
-    AllOf,
-    AnyOf,
-    Expression,
-    holds,
-    refusing_sets,
-    ways,
-)
 from regiekaart.policy.model import Policy, RoleCell, TransitionRule
 from regiekaart.runtime.commands import (
     Appoint,
@@ -95,9 +87,9 @@ def transition_commands(
 ) -> Iterator[Command]:
     """Commands that try ``rule``: authorised with each option, and (if asked) refused ones."""
     authorised = authorised_parties(rule.deciders, state.roles, policy)
-    criteria_sets = _criteria_sets(rule, scope)
-    dominances = _dominances(policy, rule, scope)
-    only = None if scope.holders == "all" else deciding_roles(policy)
+    each, every = scope.criteria == "each", scope.dominance == "all"
+    criteria_sets, refusing, dominances = plan(policy, rule, each, every)
+    only = None if scope.holders == "all" else _deciding_roles(policy)
     variants = [{}] if scope.holders == "none" else _holder_variants(policy, rule, state, only)
     for actor, together in authorised[:1]:
         for dominance in dominances:
@@ -108,78 +100,18 @@ def transition_commands(
     if scope.refusals:
         stranger = outsider(policy, rule.deciders, state.roles)
         yield _make(rule, stranger, (), criteria_sets[0], {}, dominances[0])
-        for short in _refusing_sets(rule, scope) if authorised else ():
+        for short in refusing if authorised else ():
             actor, together = authorised[0]
             yield _make(rule, actor, together, short, {}, dominances[0])
 
 
-_WAYS_LIMIT = 16
-"""At most this many ways of meeting one rule's criteria, and as many sets just short of
-them, are tried: a card's expressions have a few; a wider one is sampled in order."""
-
-
-def _criteria_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
-    """The criteria to name when trying ``rule``, one tuple per attempt, each meeting the
-    rule: a smallest set per way of meeting it, then (if the rule has optional criteria)
-    the first with every optional one added, which is recorded and must not block.
-
-    With ``scope.criteria == "first"`` the criteria of one ``any`` over plain criteria
-    count as one way (any of them does what the first does); ``"each"`` tries each."""
-    requirement = rule.requirement
-    found: list[tuple[str, ...]]
-    if requirement is None:
-        found = [()]
-    else:
-        tried = requirement if scope.criteria == "each" else _one_per_alternative(requirement)
-        found = [
-            way for way in ways(tried, _WAYS_LIMIT) if holds(requirement, frozenset(way))
-        ] or ways(requirement, 1)
-    if rule.optional_criteria:
-        found.append(tuple(dict.fromkeys((*found[0], *rule.optional_criteria))))
+def _deciding_roles(policy: Policy) -> frozenset[str]:
+    """:func:`deciding_roles`, once per card."""
+    table = policy.memo("enumeration.deciding")
+    found: frozenset[str] | None = table.get(None)
+    if found is None:
+        found = table[None] = deciding_roles(policy)
     return found
-
-
-def _refusing_sets(rule: TransitionRule, scope: Scope) -> list[tuple[str, ...]]:
-    """Sets of the rule's own criteria that fall short of it, so each kind of refusal it
-    can give is tried: none where it requires nothing."""
-    if rule.requirement is None:
-        return []
-    tried = rule.requirement if scope.criteria == "each" else _one_per_alternative(rule.requirement)
-    return [
-        short
-        for short in refusing_sets(tried, _WAYS_LIMIT)
-        if not holds(rule.requirement, frozenset(short))
-    ]
-
-
-def _one_per_alternative(expression: Expression) -> Expression:
-    """``expression`` with the plain criteria of every ``any`` cut to its first: the
-    explorer's view, where criteria of one list are alternatives of equal standing (a
-    combination among them stays a way of its own). Nothing under a ``not`` is cut,
-    since there each criterion counts."""
-    if isinstance(expression, AnyOf):
-        plain = [p for p in expression.parts if isinstance(p, str)]
-        combined = [_one_per_alternative(p) for p in expression.parts if not isinstance(p, str)]
-        parts = (*plain[:1], *combined)
-        return parts[0] if len(parts) == 1 else AnyOf(parts)
-    if isinstance(expression, AllOf):
-        return AllOf(tuple(_one_per_alternative(p) for p in expression.parts))
-    return expression
-
-
-def _dominances(policy: Policy, rule: TransitionRule, scope: Scope) -> list[str | None]:
-    """The dominance options to try when ``rule`` enters a state where dominance
-    applies, then naming none; just ``[None]`` where it does not apply."""
-    if rule.target_state is None or not any(
-        s.id in policy.dominance_in for s in policy.ancestors(rule.target_state)
-    ):
-        return [None]
-    named = (
-        dominance_representatives(policy)
-        if scope.dominance == "representatives"
-        else tuple(policy.dominance)
-    )
-    return [*named, None]
 
 
 def _make(
@@ -262,9 +194,7 @@ def _add_decisions(
 
 def _measure_commands(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
     active = set(state.configuration)
-    allowed = (
-        set(policy.measures) if scope.measures == "all" else set(measure_representatives(policy))
-    )
+    allowed = _allowed_measures(policy, scope)
     in_force = set(state.facts.measures)
     for measure in policy.measures.values():
         for member in state.members:
@@ -282,9 +212,20 @@ def _measure_commands(policy: Policy, state: CaseState, scope: Scope) -> Iterato
                     yield ImposeMeasure(actor=stranger, measure=measure.id, member=member.id)
 
 
+def _allowed_measures(policy: Policy, scope: Scope) -> frozenset[str]:
+    """The measures the explorer imposes under ``scope``, once per card."""
+    table = policy.memo("enumeration.measures")
+    found: frozenset[str] | None = table.get(scope.measures)
+    if found is None:
+        every = scope.measures == "all"
+        found = frozenset(policy.measures if every else measure_representatives(policy))
+        table[scope.measures] = found
+    return found
+
+
 def _appointments(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
     frozen_active = frozenset(state.configuration)
-    only = None if scope.holders == "all" else deciding_roles(policy)
+    only = None if scope.holders == "all" else _deciding_roles(policy)
     for role in policy.roles:
         if only is not None and role not in only:
             continue

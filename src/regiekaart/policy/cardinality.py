@@ -20,7 +20,16 @@ import attrs
 
 from regiekaart.policy.model import Policy, RoleCell
 
-__all__ = ["Bounds", "Breach", "bounds", "breaches", "chair", "ordered_roles"]
+__all__ = [
+    "Bounds",
+    "Breach",
+    "Constraint",
+    "bounds",
+    "breaches",
+    "chair",
+    "constrained",
+    "ordered_roles",
+]
 
 
 @attrs.frozen
@@ -107,19 +116,40 @@ def breaches(
 ) -> Iterator[Breach]:
     """Every role of ``roles`` held against the bounds or the chair of its cell under the
     active states, in the order of the card's roles."""
-    for role in policy.roles:
+    for role, cell, limits, chairing in constrained(policy, active):
         holders = roles.get(role, ())
-        cell = policy.role_cell(active, role)
-        if cell is None or not holders:
+        if not holders:
             continue
-        limits = bounds(policy, cell)
         if not limits.allows(len(holders)):
             eligible = tuple(sorted(cell.eligible_set))
             yield Breach(role=role, count=len(holders), bounds=limits, eligible=eligible)
             continue
-        chairing = chair(policy, cell)
         if chairing is not None and len(holders) > 1 and not roles.get(chairing):
             yield Breach(role=role, count=len(holders), bounds=limits, chair=chairing)
+
+
+Constraint = tuple[str, RoleCell, Bounds, str | None]
+"""A role, the cell that governs it, its bounds there and the role that chairs it."""
+
+
+def constrained(policy: Policy, active: frozenset[str]) -> tuple[Constraint, ...]:
+    """The roles whose holders the card bounds beyond "at least one" or chairs while
+    ``active`` are the active states, in the order of the card's roles: the only ones
+    :func:`breaches` can find held wrongly. Worked out once per card and configuration
+    (the runtime asks after every step that moves a holder; most cells state nothing)."""
+    table = policy.memo("cardinality.constrained")
+    found: tuple[Constraint, ...] | None = table.get(active)
+    if found is None:
+        out = []
+        for role in policy.roles:
+            cell = policy.role_cell(active, role)
+            if cell is None:
+                continue
+            limits, chairing = bounds(policy, cell), chair(policy, cell)
+            if limits.stated or chairing is not None:
+                out.append((role, cell, limits, chairing))
+        found = table[active] = tuple(out)
+    return found
 
 
 def ordered_roles(policy: Policy) -> list[str]:

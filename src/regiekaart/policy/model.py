@@ -12,7 +12,7 @@ May import: the foundation (``regiekaart.errors``, ``ids``, ``limits``, ``clock`
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 from attrs import frozen
@@ -341,6 +341,10 @@ class Policy:
     )
     """Memo of :meth:`role_cell`: the policy is immutable, and the runtime, the guards and
     the checks ask the same question for every command."""
+    _memos: dict[str, dict[Any, Any]] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False, hash=False
+    )
+    """The tables of :meth:`memo`."""
 
     def phases(self) -> list[StateDef]:
         """The columns of the card, in their order."""
@@ -387,6 +391,17 @@ class Policy:
                 best, best_depth = cell, depth
         self._cells[active, role] = best
         return best
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A table, named ``name``, in which a module keeps what it derives from this card
+        alone (whether a rule's deciders name groups, which roles a configuration bounds),
+        so that a question asked for every command is answered once per card. The card is
+        immutable, so nothing kept here goes stale; a copy made with ``attrs.evolve``
+        starts with empty tables."""
+        table = self._memos.get(name)
+        if table is None:
+            table = self._memos[name] = {}
+        return table
 
     def tag_title(self, tag: str) -> str:
         """The words of a tag: its declared title, or its id when the card declares none."""

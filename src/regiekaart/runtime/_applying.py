@@ -203,6 +203,8 @@ def event_tags(
 ) -> tuple[str, ...]:
     """The tags an event records: its rule's and its criteria's, each once, sorted — so
     the order a card lists them in is no part of what a case did."""
+    if not criteria:
+        return tuple(sorted(set(rule_tags)))
     found = set(rule_tags)
     for criterion in criteria:
         known = policy.criteria.get(criterion)
@@ -215,9 +217,14 @@ def handovers(
     before: Mapping[str, tuple[str, ...]], after: Mapping[str, tuple[str, ...]]
 ) -> tuple[Handover, ...]:
     """Each role whose holders changed: who was released, who holds it now."""
+    if before == after:  # a step that moves no holder
+        return ()
     out = []
-    for role in sorted(set(before) | set(after)):
-        old, new = tuple(before.get(role, ())), tuple(after.get(role, ()))
+    for role in sorted(before.keys() | after.keys()):
+        old, new = before.get(role, ()), after.get(role, ())
+        if old == new:
+            continue
+        old, new = tuple(old), tuple(new)
         if old != new:
             out.append(Handover(role=role, released=tuple(p for p in old if p not in new), to=new))
     return tuple(out)
@@ -242,8 +249,10 @@ def checked_time(reading: object, last: datetime | None, command: Command) -> da
 
 def _lapse(policy: Policy, facts: Facts, after: tuple[str, ...]) -> Facts:
     """Facts of a phase lapse when the case leaves it; dominance lapses below its phases."""
-    active = set(after)
-    flags = tuple(flag for flag in facts.flags if flag[1] in active)
+    flags = facts.flags
+    if flags:
+        active = set(after)
+        flags = tuple(flag for flag in flags if flag[1] in active)
     dominance = facts.dominance
     if dominance is not None and policy.dominance_in:
         floor = min(policy.phase_of(s).order for s in policy.dominance_in)

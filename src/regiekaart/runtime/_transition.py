@@ -129,6 +129,26 @@ def _dominance_applies(step: Applying, rule: TransitionRule) -> bool:
 
 def _candidates(
     step: Applying, kind: str, to: str | None, direction: str | None
+) -> tuple[TransitionRule, ...]:
+    """The rules a move may take, in the order they are tried: read from the card and
+    the configuration alone, so remembered per card (a command names its target, so the
+    table is bounded like the guards' criteria)."""
+    table = step.policy.memo("transition.candidates")
+    key = (kind, step.state.configuration, to, direction)
+    found: tuple[TransitionRule, ...] | None = table.get(key)
+    if found is None:
+        found = tuple(_find_candidates(step, kind, to, direction))
+        if len(table) < _CANDIDATES_MEMO:
+            table[key] = found
+    return found
+
+
+_CANDIDATES_MEMO = 4096
+"""At most this many moves are remembered per card."""
+
+
+def _find_candidates(
+    step: Applying, kind: str, to: str | None, direction: str | None
 ) -> list[TransitionRule]:
     policy = step.policy
     active = set(step.state.configuration)

@@ -51,7 +51,15 @@ def _slot_members(slot: str, groups: Mapping[str, PartyGroup]) -> str:
 def resolve(deciders: Groups, policy: Policy) -> tuple[tuple[str, ...], ...]:
     """``deciders`` with every party group replaced by its members: ``group:G`` in a slot
     by the members as alternatives, an ``all:G`` slot by one slot per member. What is
-    matched against the acting parties; a card without groups is returned as it is."""
+    matched against the acting parties; a card without groups is returned as it is.
+    Remembered per card for the deciders it names (tuples), asked of every command."""
+    try:
+        return _slots(deciders, policy)[0]
+    except TypeError:  # deciders made of lists: not a key of the memo
+        return _resolve(deciders, policy)
+
+
+def _resolve(deciders: Groups, policy: Policy) -> tuple[tuple[str, ...], ...]:
     groups = policy.party_groups
     if not groups:
         return tuple(tuple(alternative) for alternative in deciders)
@@ -68,6 +76,33 @@ def resolve(deciders: Groups, policy: Policy) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+_Slot = tuple[frozenset[str], tuple[str, ...]]
+"""A slot read once: the parties it names, and the roles whose holders fill it."""
+
+
+def _read_slot(slot: str) -> _Slot:
+    parts = slot.split("|")
+    return (
+        frozenset(p for p in parts if not p.startswith("role:")),
+        tuple(p[5:] for p in parts if p.startswith("role:")),
+    )
+
+
+_Resolved = tuple[tuple[tuple[str, ...], ...], tuple[tuple[_Slot, ...], ...]]
+
+
+def _slots(deciders: Groups, policy: Policy) -> _Resolved:
+    """The resolved deciders, and each of their slots read (:func:`_read_slot`), from the
+    card's memo; raises ``TypeError`` for deciders that cannot be a key."""
+    table = policy.memo("authority.slots")
+    found: _Resolved | None = table.get(deciders)
+    if found is None:
+        resolved = _resolve(deciders, policy)
+        read = tuple(tuple(_read_slot(slot) for slot in group) for group in resolved)
+        found = table[deciders] = (resolved, read)
+    return found
+
+
 def slot_parties(slot: str, roles: Mapping[str, Sequence[str]]) -> frozenset[str]:
     """The parties that can fill ``slot`` (of :func:`resolved <resolve>` deciders) given
     the current role holders."""
@@ -80,21 +115,25 @@ def slot_parties(slot: str, roles: Mapping[str, Sequence[str]]) -> frozenset[str
     return frozenset(out)
 
 
+def _can_fill(slot: _Slot, party: str, roles: Mapping[str, Sequence[str]]) -> bool:
+    named, held = slot
+    return party in named or any(party in roles.get(role, ()) for role in held)
+
+
 def _fills(
-    group: Sequence[str], actor: str, others: Sequence[str], roles: Mapping[str, Sequence[str]]
+    group: tuple[_Slot, ...], actor: str, others: Sequence[str], roles: Mapping[str, Sequence[str]]
 ) -> bool:
-    candidates = [slot_parties(slot, roles) for slot in group]
-    for index, options in enumerate(candidates):
-        if actor not in options:
+    for index, slot in enumerate(group):
+        if not _can_fill(slot, actor, roles):
             continue
-        rest = candidates[:index] + candidates[index + 1 :]
+        rest = group[:index] + group[index + 1 :]
         if not rest:
             return True
         pool = [p for p in others if p != actor]
         if len(pool) < len(rest):
             continue
         for chosen in permutations(pool, len(rest)):
-            if all(party in slot for party, slot in zip(chosen, rest, strict=True)):
+            if all(_can_fill(s, party, roles) for party, s in zip(chosen, rest, strict=True)):
                 return True
     return False
 
@@ -108,8 +147,13 @@ def authorized(
 ) -> bool:
     """Whether ``actor`` (with ``together``) fills every slot of one alternative of the
     ``deciders`` of ``policy`` (whose party groups they may name)."""
+    try:
+        alternatives = _slots(deciders, policy)[1]
+    except TypeError:
+        resolved = _resolve(deciders, policy)
+        alternatives = tuple(tuple(_read_slot(slot) for slot in group) for group in resolved)
     others = tuple(dict.fromkeys(together))
-    return any(_fills(group, actor, others, roles) for group in resolve(deciders, policy))
+    return any(_fills(group, actor, others, roles) for group in alternatives)
 
 
 def _group_words(group: PartyGroup, policy: Policy, how: str) -> str:
@@ -141,7 +185,19 @@ def _part_words(part: str, policy: Policy, alone: bool) -> str:
 
 def describe(deciders: Groups, policy: Policy) -> str:
     """The deciders in words, for refusals and renderings; a party group by its title
-    and members ("the TITLE together (MEMBER, MEMBER, …)")."""
+    and members ("the TITLE together (MEMBER, MEMBER, …)"). Remembered per card for the
+    deciders it names: every refusal of a decider says it."""
+    table = policy.memo("authority.words")
+    try:
+        found: str | None = table.get(deciders)
+    except TypeError:  # deciders made of lists: not a key of the memo
+        return _describe(deciders, policy)
+    if found is None:
+        found = table[deciders] = _describe(deciders, policy)
+    return found
+
+
+def _describe(deciders: Groups, policy: Policy) -> str:
 
     def slot_text(slot: str, alone: bool) -> str:
         return " or ".join(_part_words(part, policy, alone) for part in slot.split("|"))

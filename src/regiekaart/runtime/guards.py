@@ -106,17 +106,37 @@ def criteria(rule: TransitionRule, work: Work) -> CommandRefused | None:
     """The criteria invoked must be the rule's own and meet its expression; the refusal
     names the part that is unmet. A rule that names no criteria accepts any."""
     invoked = work.command.criteria
+    if not invoked and rule.requirement is None:
+        return None
+    table = work.policy.memo("guards.criteria")
+    key = (id(rule), tuple(invoked))
+    known: tuple[TransitionRule, str | None] | None = table.get(key)
+    if known is not None and known[0] is rule:
+        unmet = known[1]
+    else:
+        unmet = _criteria_unmet(rule, key[1])
+        if len(table) < _CRITERIA_MEMO:
+            table[key] = (rule, unmet)
+    return None if unmet is None else work.refusal(CriteriaNotMet, unmet)
+
+
+_CRITERIA_MEMO = 4096
+"""At most this many (rule, criteria) answers are remembered per card: commands choose
+their criteria, and a host taking commands from outside must not grow without bound.
+Kept per rule object (which the entry holds, so its id is not reused): a rule changed
+with ``attrs.evolve`` keeps its id but is another rule."""
+
+
+def _criteria_unmet(rule: TransitionRule, invoked: tuple[str, ...]) -> str | None:
+    """What :func:`criteria` says of ``invoked`` for ``rule``, or ``None``: the same for
+    the same criteria, so remembered per card."""
     foreign = [c for c in invoked if c not in rule.criteria]
     if foreign and rule.criteria:
         allowed = ", ".join(rule.criteria)
-        return work.refusal(
-            CriteriaNotMet,
-            f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})",
-        )
+        return f"{', '.join(foreign)} is not a criterion of this step (its criteria: {allowed})"
     if rule.requirement is None:
         return None
-    unmet = shortfall(rule.requirement, frozenset(invoked))
-    return None if unmet is None else work.refusal(CriteriaNotMet, unmet)
+    return shortfall(rule.requirement, frozenset(invoked))
 
 
 def preconditions(rule: TransitionRule, work: Work) -> CommandRefused | None:
