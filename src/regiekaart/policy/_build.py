@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from regiekaart.policy import _choices, criteria
+from regiekaart.policy._timing import deadline, time_limit
 from regiekaart.policy.model import (
     Activity,
     Agreement,
@@ -157,6 +158,7 @@ def _state(
         roles=_roles(raw.get("roles"), groups),
         children=tuple(f"{qualified}.{c}" for c in written),
         source=str(raw.get("source", "")),
+        duration=time_limit(raw.get("duration")),
     )
     for child_id, child in written.items():
         _state(f"{qualified}.{child_id}", child, qualified, groups, out)
@@ -283,6 +285,7 @@ def build(
                 description=str(m.get("description", "")).strip(),
                 source=m.get("source", ""),
                 tags=_tuple(m.get("tags")),
+                duration=time_limit(m.get("duration")),
             )
             for mid, m in (measures.get("options") or {}).items()
         },
@@ -334,6 +337,7 @@ def build(
                 mode=o.get("mode", "task"),
                 source=o.get("source", ""),
                 closes_when=_tuple(o.get("closes_when")),  # type: ignore[arg-type]
+                deadline=deadline(o.get("deadline")),
             )
             for oid, o in (document.get("obligations") or {}).items()
         },

@@ -16,6 +16,7 @@ from typing import Literal
 from attrs import frozen
 
 from regiekaart.policy._kinds import TransitionKind
+from regiekaart.policy.durations import Duration
 
 
 @frozen
@@ -72,6 +73,8 @@ class Obligation:
     co-takes a step of the card (``recipient_acts``), or the case leaves ``on_enter``
     (``state_left``). The card says so, because a stored case must replay as it was
     decided: a card without the key keeps its duties open until informed."""
+    deadline: Duration | None = None
+    """How soon after it arises the informing must be done (``None``: no deadline)."""
 
 
 @frozen

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from regiekaart.errors import PolicyError, PolicyErrors
+from regiekaart.policy._timing import timed_keys
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted
 
 CURRENT = 2
@@ -141,7 +142,16 @@ def _nested_substates(document: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]
                 yield path, "sub-states of a sub-state"
 
 
-NOVELTIES: tuple[Novelty, ...] = (Novelty(since=2, find=_nested_substates),)
+def _time_limits(document: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Version 1 had no time: no measure's term, state's longest stay or deadline."""
+    for path in timed_keys(document):
+        yield path, "time limits (duration, deadline)"
+
+
+NOVELTIES: tuple[Novelty, ...] = (
+    Novelty(since=2, find=_nested_substates),
+    Novelty(since=2, find=_time_limits),
+)
 """What each version added that an older version's file may not use."""
 
 

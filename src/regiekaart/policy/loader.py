@@ -28,6 +28,7 @@ from regiekaart.policy import semantics
 from regiekaart.policy._build import build
 from regiekaart.policy._extends import resolve
 from regiekaart.policy._formats import upgrade
+from regiekaart.policy._timing import timing_problems
 from regiekaart.policy.model import Policy
 from regiekaart.policy.roots import SearchPath
 from regiekaart.policy.sourcemap import KeyPath, Located, schema_errors
@@ -102,6 +103,9 @@ def _checked(
 ) -> Policy:
     document, located = upgrade(written, located, name)
     _validate_schema(document, located)
+    unreadable = timing_problems(document, located)
+    if unreadable:
+        raise PolicyErrors(unreadable)
     policy = build(document, located, chain, overrides, written=written)
     problems = semantics.check(policy, document, located)
     if problems:

@@ -27,6 +27,7 @@ from regiekaart.policy._duties import (
     Tag,
 )
 from regiekaart.policy._kinds import Direction, PartyKind, TransitionKind
+from regiekaart.policy._timing import Extension, TimeLimit
 from regiekaart.policy.conditions import Condition, Situation, holds
 from regiekaart.policy.criteria import Expression
 
@@ -38,6 +39,7 @@ __all__ = [
     "Decision",
     "Direction",
     "DominanceOption",
+    "Extension",
     "InvariantDef",
     "Measure",
     "Obligation",
@@ -50,6 +52,7 @@ __all__ = [
     "RoleDef",
     "StateDef",
     "Tag",
+    "TimeLimit",
     "TransitionKind",
     "TransitionRule",
     "choose",
@@ -195,6 +198,9 @@ class StateDef:
     roles: Mapping[str, RoleCell] = attrs.field(factory=dict)
     children: tuple[str, ...] = ()
     source: str = ""
+    duration: TimeLimit | None = None
+    """The longest a case should stay in it (``None``: no limit): past it the state is
+    due, and ``on_expiry`` names the rule the card expects to be taken."""
 
     @property
     def is_phase(self) -> bool:
@@ -267,6 +273,8 @@ class Measure:
     source: str = ""
     tags: tuple[str, ...] = ()
     """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
+    duration: TimeLimit | None = None
+    """Its longest term and how it may be extended (``None``: it lasts until ended)."""
 
 
 @frozen

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regiekaart.errors import PolicyError
-from regiekaart.policy import _cardinality, _choices, _groups, checks, criteria
+from regiekaart.policy import _cardinality, _choices, _groups, _timing, checks, criteria
 from regiekaart.policy._assign import check_assign
 from regiekaart.policy.model import Policy, RoleCell, StateDef, TransitionRule
 from regiekaart.policy.sourcemap import KeyPath, Located, dotted, nearest
@@ -44,6 +44,7 @@ def check(policy: Policy, document: dict[str, Any], located: Located) -> list[Po
     for path, message in _groups.group_problems(policy):
         problems.add(path, message)
     _cardinality.check(policy, problems.add)
+    _timing.check(policy, problems.add)
     _check_tags(policy, problems)
     return problems.items
 
