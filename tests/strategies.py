@@ -19,10 +19,12 @@ VALID_IDS = st.text(
     min_size=1,
     max_size=MAX_ID_LENGTH,
 ).filter(
-    lambda s: s == s.strip()
-    and bool(s.strip())
-    and unicodedata.is_normalized("NFC", s)
-    and not any("\u2500" <= c <= "\u259f" for c in s)
+    lambda s: (
+        s == s.strip()
+        and bool(s.strip())
+        and unicodedata.is_normalized("NFC", s)
+        and not any("\u2500" <= c <= "\u259f" for c in s)
+    )
 )
 """Every text :func:`regiekaart.ids.check_id` accepts is of this kind, written out apart
 from the rule so that a property test over it can fail when the rule changes."""

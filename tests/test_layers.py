@@ -170,9 +170,7 @@ def test_a_public_module_names_its_public_face_in_a_sorted_all(path: Path) -> No
     assert declared == sorted(declared, key=_ruff_key)
     names = _top_level_names(tree)
     assert [n for n in declared if n not in names] == []
-    defined = {
-        n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)
-    } | {
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)} | {
         t.id
         for n in tree.body
         if isinstance(n, ast.Assign)

@@ -294,13 +294,13 @@ def _forge_snapshot(db: Backend, case: str) -> None:
     if db.name == "sqlite":
         db.execute(
             "UPDATE cases SET snapshot = json_set(snapshot, '$.state.roles',"
-            " json('{\"casusregie\": [\"politie\"]}')) WHERE case_id = ?",
+            ' json(\'{"casusregie": ["politie"]}\')) WHERE case_id = ?',
             (case,),
         )
     else:
         db.execute(
             "UPDATE cases SET snapshot = jsonb_set(snapshot, '{state,roles}',"
-            " '{\"casusregie\": [\"politie\"]}') WHERE case_id = ?",
+            ' \'{"casusregie": ["politie"]}\') WHERE case_id = ?',
             (case,),
         )
 
@@ -383,9 +383,7 @@ def test_audit_verify_names_the_first_broken_link_of_each_case(name: str, tmp_pa
             done.stdout
         )
         assert "cases/s" in done.stdout
-        assert "intact" in next(
-            line for line in done.stdout.splitlines() if "ok, replayed" in line
-        )
+        assert "intact" in next(line for line in done.stdout.splitlines() if "ok, replayed" in line)
 
         code, _, err = case_cli(db, "show", "forged-snapshot")  # a forged state is not shown
         assert code == 4

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Self
 
 from regiekaart.terminal import printable
@@ -24,6 +25,7 @@ __all__ = [
     "ConcurrencyConflict",
     "CorruptRecord",
     "CriteriaNotMet",
+    "ExtensionNotAllowed",
     "HolderRequired",
     "HoldersOutOfBounds",
     "IneligibleHolder",
@@ -34,6 +36,7 @@ __all__ = [
     "InvalidTime",
     "LimitExceeded",
     "NotAuthorized",
+    "NotExpired",
     "PolicyError",
     "PolicyErrors",
     "PreconditionNotMet",
@@ -233,6 +236,33 @@ class InvalidTime(CommandRefused, ValueError):
     """A time an audit trail cannot use: without a time zone, outside the range both
     stores keep, or (from a case's clock) earlier than the case's last event. As a
     refusal of a command, it leaves the case exactly as it was."""
+
+
+class NotExpired(CommandRefused):
+    """An expiry recorded before the measure's term is over, or for a measure that has
+    no term. ``until`` is when the term ends (``None``: it has none)."""
+
+    def __init__(self, message: str, *, until: datetime | None = None, **refusal: Any) -> None:
+        self.until = until
+        super().__init__(message, **refusal)
+
+
+class ExtensionNotAllowed(CommandRefused):
+    """An extension the card does not allow: of a measure it gives no extension, after
+    the term is over, by more than the card allows at a time, or beyond the longest the
+    measure may last. ``until`` is the current end, ``limit`` the latest end the card
+    allows (``None``: no limit)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        until: datetime | None = None,
+        limit: datetime | None = None,
+        **refusal: Any,
+    ) -> None:
+        self.until, self.limit = until, limit
+        super().__init__(message, **refusal)
 
 
 class CaseClosed(TransitionNotAllowed):

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from regiekaart.cli import app
 from regiekaart.errors import PolicyError
 from regiekaart.runtime import command_schema as schema_module
-from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
+from regiekaart.runtime._field_checks import DurationCheck, IdCheck, IdMapCheck, TextCheck
 from regiekaart.runtime.command_schema import command_schema
 from regiekaart.runtime.commands import (
     COMMAND_TYPES,
@@ -53,6 +53,8 @@ def _value(field: attrs.Attribute[Any]) -> st.SearchStrategy[Any]:
         return st.none() | VALID_IDS if check.optional else VALID_IDS
     if isinstance(check, TextCheck):
         return st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=40)
+    if isinstance(check, DurationCheck):
+        return st.sampled_from(["", "2w", "36h", "P1Y", "P1Y2M3DT4H"])
     if field.name == "direction":
         return st.sampled_from(["up", "down"])
     if field.name == "members":

@@ -20,6 +20,8 @@ from regiekaart.runtime.commands import (
     Deescalate,
     EndMeasure,
     Escalate,
+    ExpireMeasure,
+    ExtendMeasure,
     ImposeMeasure,
     Inform,
     Melding,
@@ -35,6 +37,8 @@ COMMAND_LABELS: dict[str, str] = {
     "change": "Wijziging binnen de fase",
     "impose_measure": "Maatregel opgelegd",
     "end_measure": "Maatregel beëindigd",
+    "expire": "Maatregel verlopen",
+    "extend": "Maatregel verlengd",
     "advice": "Advies gevraagd",
     "melding": "Melding",
     "inform": "Informeren",
@@ -100,9 +104,11 @@ class CaseWords:
                 if titled:
                     return ""
                 return "opschalen" if command.direction == "up" else "afschalen"
-            case ImposeMeasure() | EndMeasure():
+            case ImposeMeasure() | EndMeasure() | ExpireMeasure() | ExtendMeasure():
                 measure = policy.measures.get(command.measure)
-                return f"{measure.title if measure else command.measure} voor {command.member}"
+                said = f"{measure.title if measure else command.measure} voor {command.member}"
+                by = command.by if isinstance(command, ExtendMeasure) else ""
+                return f"{said}, met {by}" if by else said
             case Inform():
                 return f"aan {self.party(command.recipient)}"
             case RecordDecision():

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import attrs
 from attrs import frozen
 from statemachine import StateChart
 from statemachine.exceptions import TransitionNotAllowed as ChartRefused
@@ -24,6 +25,7 @@ from regiekaart.policy.model import Policy
 from regiekaart.runtime import _obligations, authority, cardinality, roles
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import Command
+from regiekaart.runtime.deadlines import end_of, timers_after
 from regiekaart.runtime.guards import Work, first_refusal
 from regiekaart.runtime.records import (
     CaseState,
@@ -55,11 +57,20 @@ class Applying:
     command: Command
     clock: Clock
     last_at: datetime | None
+    _read: dict[str, datetime] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     @property
     def policy(self) -> Policy:
         """The card the case runs under."""
         return self.compiled.policy
+
+    def now(self) -> datetime:
+        """The command's time, read from the clock once: a step that weighs the time
+        (an expiry) and the event that records it see the same moment, and a replay's
+        clock, which gives each recorded time once, is read once per event."""
+        if "at" not in self._read:
+            self._read["at"] = checked_time(self.clock(), self.last_at, self.command)
+        return self._read["at"]
 
     def refuse(
         self, cls: type[CommandRefused], message: str, rule: str = "", source: str = ""
@@ -142,6 +153,7 @@ class Applying:
             self._hold_bounds(new_roles, after, rule, source)
         facts = _lapse(self.policy, state.facts if facts is None else facts, after)
         seq = state.seq + 1
+        at = self.now()
         duties = _obligations.settle(
             self.policy,
             state,
@@ -150,10 +162,11 @@ class Applying:
             after,
             new_roles,
             state.obligations if obligations is None else obligations,
+            deadlines=lambda: _deadlines(self.policy, at),
         )
         event = Event(
             seq=seq,
-            at=checked_time(self.clock(), self.last_at, self.command),
+            at=at,
             command=self.command,
             rule=rule,
             source=source,
@@ -172,6 +185,7 @@ class Applying:
             obligations=duties.open,
             members=state.members,
             seq=seq,
+            timers=timers_after(self.policy, state, after, at),
         )
         return Accepted(event=event, state=new_state)
 
@@ -196,6 +210,15 @@ class Applying:
         )
         if refused is not None:
             raise refused
+
+
+def _deadlines(policy: Policy, at: datetime) -> dict[str, datetime]:
+    """When each duty with a deadline that arises at ``at`` must be done."""
+    return {
+        duty.id: end_of(duty.deadline, at)
+        for duty in policy.obligations.values()
+        if duty.deadline is not None
+    }
 
 
 def event_tags(

@@ -14,9 +14,11 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from regiekaart.errors import InvalidText
 from regiekaart.ids import check_id, check_text
+from regiekaart.policy.durations import parse_duration
 
-__all__ = ["IdCheck", "IdMapCheck", "TextCheck"]
+__all__ = ["DurationCheck", "IdCheck", "IdMapCheck", "TextCheck"]
 
 
 @frozen
@@ -57,3 +59,18 @@ class TextCheck:
 
     def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
         check_text(attribute.name, value)
+
+
+@frozen
+class DurationCheck:
+    """A duration as a card writes it (``8d``, ``P1Y``), or empty for "what the card
+    says"; refused as :class:`~regiekaart.errors.InvalidText`, saying what is wrong and
+    how to write it, so every reader of commands names it."""
+
+    def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value == "":
+            return
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise InvalidText(attribute.name, str(exc)) from None

@@ -13,7 +13,8 @@ closed without an ``inform``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
 from attrs import frozen
 
@@ -45,9 +46,12 @@ def settle(
     after: tuple[str, ...],
     new_roles: Mapping[str, tuple[str, ...]],
     duties: Iterable[OpenObligation],
+    *,
+    deadlines: Callable[[], Mapping[str, datetime]] | None = None,
 ) -> Duties:
     """What the duties are after a command: ``step`` says it took a rule of the card, so
-    its parties know the case as it now stands."""
+    its parties know the case as it now stands; ``deadlines`` gives, when a duty arises,
+    when each duty with a deadline must be done."""
     seq = before.seq + 1
     parties = frozenset(command.parties) if step else frozenset()
     called_for = tuple(
@@ -70,7 +74,9 @@ def settle(
             kept.append(duty)
     return Duties(
         called_for=called_for,
-        open=still_open(kept, called_for, seq),
+        open=still_open(
+            kept, called_for, seq, deadlines() if deadlines is not None and called_for else None
+        ),
         met=tuple(met),
         lapsed=tuple(lapsed),
     )
@@ -130,10 +136,14 @@ def triggered(
 
 
 def still_open(
-    duties: Iterable[OpenObligation], informed: Iterable[Informed], seq: int
+    duties: Iterable[OpenObligation],
+    informed: Iterable[Informed],
+    seq: int,
+    deadlines: Mapping[str, datetime] | None = None,
 ) -> tuple[OpenObligation, ...]:
     """``duties`` with a new open duty for each informing called for and not yet done
-    (nor already pending), since event ``seq``."""
+    (nor already pending), since event ``seq``; one whose obligation is in
+    ``deadlines`` must be done by then."""
     out = list(duties)
     for item in informed:
         pending = any(
@@ -146,6 +156,7 @@ def still_open(
                     recipient=item.recipient,
                     due_by=item.by,
                     since=seq,
+                    due=(deadlines or {}).get(item.obligation),
                 )
             )
     return tuple(out)

@@ -19,6 +19,7 @@ from regiekaart.runtime import roles
 from regiekaart.runtime._applying import Accepted, checked_time, event_tags, handovers
 from regiekaart.runtime.chart import ChartModel, CompiledPolicy
 from regiekaart.runtime.commands import OpenCase
+from regiekaart.runtime.deadlines import timers_after
 from regiekaart.runtime.guards import Work
 from regiekaart.runtime.records import CaseState, Event, Facts
 
@@ -51,14 +52,21 @@ def open_case(
     work = model.work
     configuration = compiled.configuration(chart)
     role_map = roles.settle(policy, work.roles, frozenset(configuration))
+    at = checked_time(clock(), None, command)
     event = Event(
         seq=1,
-        at=checked_time(clock(), None, command),
+        at=at,
         command=command,
         rule="open",
         after=configuration,
         handovers=handovers({}, role_map),
         tags=event_tags(policy, (), command.criteria),
     )
-    state = CaseState(configuration=configuration, roles=role_map, members=command.members, seq=1)
+    state = CaseState(
+        configuration=configuration,
+        roles=role_map,
+        members=command.members,
+        seq=1,
+        timers=timers_after(policy, empty, configuration, at),
+    )
     return model, chart, Accepted(event=event, state=state)

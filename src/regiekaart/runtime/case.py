@@ -18,7 +18,7 @@ May import: ``regiekaart.policy`` and the foundation (besides this package).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from statemachine import StateChart
@@ -36,7 +36,7 @@ from regiekaart.runtime._activities import (
 )
 from regiekaart.runtime._applying import Accepted, Applying
 from regiekaart.runtime._command_log import is_replaying, log_accepted, log_refused, replaying
-from regiekaart.runtime._measures import end, impose
+from regiekaart.runtime._measures import apply_measure
 from regiekaart.runtime._opening import open_case
 from regiekaart.runtime._references import check_references
 from regiekaart.runtime._replay import check_replayed, opening_of
@@ -50,6 +50,8 @@ from regiekaart.runtime.commands import (
     Deescalate,
     EndMeasure,
     Escalate,
+    ExpireMeasure,
+    ExtendMeasure,
     ImposeMeasure,
     Inform,
     Melding,
@@ -59,6 +61,7 @@ from regiekaart.runtime.commands import (
     RecordDecision,
     Signal,
 )
+from regiekaart.runtime.deadlines import Due, due
 from regiekaart.runtime.records import CaseState, Event, Facts, OpenObligation, evolve_facts
 from regiekaart.runtime.snapshot import (
     SNAPSHOT_FORMAT,
@@ -136,10 +139,9 @@ class Case:
         command = OpenCase(actor=actor, members=tuple(members), reason=reason)
         compiled = compile_policy(policy)
         model, chart, opened = open_case(compiled, command, clock)
-        event, state = opened.event, opened.state
-        case = cls(compiled, case_id, clock, state, [event], started=(model, chart))
+        case = cls(compiled, case_id, clock, opened.state, [opened.event], started=(model, chart))
         if not is_replaying():
-            log_accepted(case_id, command, "open", 1, state.configuration)
+            log_accepted(case_id, command, "open", 1, case.configuration)
         return case
 
     @classmethod
@@ -320,6 +322,11 @@ class Case:
             log_from=self._events[0].seq if self._events else self._state.seq + 1,
         )
 
+    def due(self, at: datetime, *, within: timedelta = timedelta(0)) -> tuple[Due, ...]:
+        """What is due or overdue at ``at``, or due by ``at + within``
+        (:func:`~regiekaart.runtime.deadlines.due`); a host acts on it with commands."""
+        return due(self._state, at, within=within)
+
     def state_at(self, seq: int) -> CaseState | None:
         """The state the case was in at version ``seq``, if this object saw it: the
         state it was restored or created in, or one a command it applied produced."""
@@ -376,10 +383,8 @@ class Case:
                 return change(step, command)
             case CloseCase():
                 return close(step, command)
-            case ImposeMeasure():
-                return impose(step, command)
-            case EndMeasure():
-                return end(step, command)
+            case ImposeMeasure() | EndMeasure() | ExpireMeasure() | ExtendMeasure():
+                return apply_measure(step, command)
             case Signal() | RecordAdvice() | Melding():
                 return record_activity(step, command)
             case Inform():

@@ -22,7 +22,8 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import attrs
 
 from regiekaart.ids import MAX_ID_LENGTH, MAX_TEXT_LENGTH
-from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
+from regiekaart.policy.durations import EXAMPLES
+from regiekaart.runtime._field_checks import DurationCheck, IdCheck, IdMapCheck, TextCheck
 from regiekaart.runtime.commands import COMMAND_TYPES, Command
 
 __all__ = ["COMMON_FIELDS", "command_schema", "type_schema"]
@@ -135,6 +136,14 @@ def _field_schema(
         if check.many:
             return {"type": "array", "items": one, "description": f"{check.kind.title()} ids."}
         return {"anyOf": [one, {"type": "null"}]} if check.optional else one
+    if isinstance(check, DurationCheck):
+        return {
+            "type": "string",
+            "maxLength": 40,
+            "description": f"A duration as a card writes it ({EXAMPLES}); empty: what the "
+            "card allows.",
+            "examples": ["2w"],
+        }
     if isinstance(check, TextCheck):
         return {"$ref": "#/$defs/text", "examples": [f"{field.name.capitalize()}, in a sentence."]}
     return _hint_schema(hint, defs, where)

@@ -25,7 +25,7 @@ from attrs import frozen
 from regiekaart.errors import InvalidIdentifier, InvalidText, PolicyError
 from regiekaart.limits import Limits
 from regiekaart.runtime._command_json import coerced, json_depth, read_json
-from regiekaart.runtime._field_checks import IdCheck, IdMapCheck, TextCheck
+from regiekaart.runtime._field_checks import DurationCheck, IdCheck, IdMapCheck, TextCheck
 
 __all__ = [
     "COMMAND_TYPES",
@@ -36,6 +36,8 @@ __all__ = [
     "Deescalate",
     "EndMeasure",
     "Escalate",
+    "ExpireMeasure",
+    "ExtendMeasure",
     "ImposeMeasure",
     "Inform",
     "Melding",
@@ -179,6 +181,30 @@ class EndMeasure(Command):
 
 
 @frozen(kw_only=True)
+class ExpireMeasure(Command):
+    """A measure's term is over: it ends as an ending does; refused before its end.
+
+    Expiry is a fact of the calendar, not a decision, so any party of the card may
+    record it (a host's scheduler, in the name of the party that keeps the case)."""
+
+    type: ClassVar[str] = "expire"
+    measure: str = attrs.field(validator=_id("measure"))
+    member: str = attrs.field(validator=_id("member"))
+
+
+@frozen(kw_only=True)
+class ExtendMeasure(Command):
+    """A measure's term is extended before it ends, by whom and as far as the card
+    allows: by the duration given (as a card writes one, 8d or P1Y), or else by what the
+    card allows at a time."""
+
+    type: ClassVar[str] = "extend"
+    measure: str = attrs.field(validator=_id("measure"))
+    member: str = attrs.field(validator=_id("member"))
+    by: str = attrs.field(default="", validator=DurationCheck())
+
+
+@frozen(kw_only=True)
 class RecordAdvice(Command):
     """Advice or consultation asked of a party: explicitly not a melding."""
 
@@ -238,6 +264,8 @@ COMMAND_TYPES: dict[str, type[Command]] = {
         ChangeLevel,
         ImposeMeasure,
         EndMeasure,
+        ExpireMeasure,
+        ExtendMeasure,
         RecordAdvice,
         Melding,
         Inform,

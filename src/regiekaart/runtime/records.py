@@ -29,6 +29,7 @@ __all__ = [
     "Handover",
     "Informed",
     "OpenObligation",
+    "StateTimer",
     "converter",
     "evolve_facts",
     "structure_event",
@@ -39,10 +40,23 @@ __all__ = [
 
 @frozen
 class ActiveMeasure:
-    """A compulsory measure in force for one household member."""
+    """A compulsory measure in force for one household member.
+
+    A measure the card gives a longest term records when it was imposed and when it
+    ends (extended, when it was); these are what it was decided under, so a later card
+    with another term changes no measure in force.
+    """
 
     measure: str
     member: str
+    since: datetime | None = None
+    """When it was imposed (``None``: a measure without a term)."""
+    until: datetime | None = None
+    """When it ends unless extended: from then on it is due to expire."""
+
+    def same(self, measure: str, member: str) -> bool:
+        """Whether this is ``measure`` for ``member``, whatever its term."""
+        return self.measure == measure and self.member == member
 
 
 @frozen
@@ -73,6 +87,20 @@ class OpenObligation:
     due_by: tuple[str, ...]
     since: int
     """The sequence number of the event that created it."""
+    due: datetime | None = None
+    """When it must be done by, for a duty the card gives a deadline."""
+
+
+@frozen
+class StateTimer:
+    """An active state the card gives a longest stay: when it was entered, when the
+    stay is up, and the rule the card expects then (the card's words when it was
+    entered, like a measure's term)."""
+
+    state: str
+    since: datetime
+    until: datetime
+    on_expiry: str = ""
 
 
 @frozen
@@ -87,6 +115,8 @@ class CaseState:
     members: tuple[Member, ...] = ()
     seq: int = 0
     """The sequence number of the last accepted event (the case's version)."""
+    timers: tuple[StateTimer, ...] = ()
+    """The active states with a longest stay, in the order they were entered."""
 
 
 @frozen
@@ -151,6 +181,22 @@ converter.register_unstructure_hook(
         tags=override(omit_if_default=True),
         lapsed=override(omit_if_default=True),
     ),
+)
+# Likewise the times a card with time limits records: a state, a measure or a duty
+# without them is written as before, so every stored state digest stays valid.
+_OMITTED = override(omit_if_default=True)
+converter.register_unstructure_hook(
+    ActiveMeasure,
+    make_dict_unstructure_fn(ActiveMeasure, converter, since=_OMITTED, until=_OMITTED),
+)
+converter.register_unstructure_hook(
+    OpenObligation, make_dict_unstructure_fn(OpenObligation, converter, due=_OMITTED)
+)
+converter.register_unstructure_hook(
+    StateTimer, make_dict_unstructure_fn(StateTimer, converter, on_expiry=_OMITTED)
+)
+converter.register_unstructure_hook(
+    CaseState, make_dict_unstructure_fn(CaseState, converter, timers=_OMITTED)
 )
 
 

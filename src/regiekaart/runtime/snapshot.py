@@ -35,6 +35,7 @@ from regiekaart.errors import InvalidIdentifier, SnapshotMismatch
 from regiekaart.ids import check_id
 from regiekaart.policy.cardinality import breaches
 from regiekaart.policy.model import Policy, RoleCell
+from regiekaart.runtime.deadlines import time_problems
 from regiekaart.runtime.records import CaseState, Event, converter
 
 __all__ = [
@@ -175,6 +176,7 @@ def problems(policy: Policy, snapshot: Snapshot) -> list[str]:
         return found + unknown  # the rest would only repeat what no longer exists
     found += configuration_problems(policy, state.configuration)
     found += _member_problems(policy, state)
+    found += time_problems(state)
     if not found:
         found += _role_problems(policy, state)
     return found
@@ -354,6 +356,12 @@ def _diff(a: Any, b: Any, path: str, out: list[str]) -> None:
         out.append(f"{path} differs")  # may name household members: not repeated
 
 
-_SHOWN = ("state.configuration", "state.roles", "state.seq", "state.facts.dominance")
+_SHOWN = (
+    "state.configuration",
+    "state.roles",
+    "state.seq",
+    "state.facts.dominance",
+    "state.timers",
+)
 """The parts of a state whose values name only the card's own words (states, roles,
 parties): a message may repeat them. Members and measures name household members."""

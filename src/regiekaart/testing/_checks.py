@@ -32,6 +32,8 @@ _TAGGED_BY = {
     "close": "transitions",
     "impose_measure": "measures",
     "end_measure": "measures",
+    "expire": "measures",
+    "extend": "measures",
     "decision": "decisions",
     "signal": "activities",
     "advice": "activities",

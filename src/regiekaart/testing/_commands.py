@@ -21,6 +21,8 @@ from regiekaart.runtime.commands import (
     Deescalate,
     EndMeasure,
     Escalate,
+    ExpireMeasure,
+    ExtendMeasure,
     ImposeMeasure,
     Inform,
     Melding,
@@ -31,6 +33,14 @@ from regiekaart.runtime.commands import (
     Signal,
 )
 from regiekaart.testing._vocabulary import FLAWED_PARTS, PARTS, REASON, UNKNOWN, Draws, draws_for
+
+_MEASURE_KINDS: dict[str, type[ImposeMeasure | EndMeasure | ExpireMeasure | ExtendMeasure]] = {
+    "impose_measure": ImposeMeasure,
+    "end_measure": EndMeasure,
+    "expire": ExpireMeasure,
+    "extend": ExtendMeasure,
+}
+"""The commands about a measure, by type: each names a measure and a member."""
 
 
 @attrs.frozen(kw_only=True)
@@ -80,10 +90,9 @@ class CommandDraws:
             return cls(to=data.draw(draws.state), dominance=data.draw(draws.dominance), **common)
         if kind == "change":
             return ChangeLevel(direction=data.draw(draws.direction), **common)
-        if kind in ("impose_measure", "end_measure") and policy.measures:
+        if kind in _MEASURE_KINDS and policy.measures:
             measure = data.draw(draws.measure)
-            cls_m = ImposeMeasure if kind == "impose_measure" else EndMeasure
-            return cls_m(measure=measure, member=self._member(data), **common)
+            return _MEASURE_KINDS[kind](measure=measure, member=self._member(data), **common)
         if kind == "open":
             return OpenCase(members=self.members, **common)
         if kind == "close":

@@ -148,6 +148,8 @@ KINDS = frozenset(
         "change",
         "impose_measure",
         "end_measure",
+        "expire",
+        "extend",
         "decision",
         "appoint",
         "inform",
