@@ -70,8 +70,12 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
 DOMINANCE = ["huiselijk-geweld", "zorg", "veiligheid", "strafbaar-feit"]
 
 
+TIMED = Path(__file__).resolve().parents[1] / "cards" / "termijnen.yaml"
+"""The universal card with terms short enough to run out within the horizon."""
+
+
 @st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+def scenarios(draw: st.DrawFn, policy: Path = MACHINES / "universeel.yaml") -> dict[str, Any]:
     events: dict[str, list[dict[str, Any]]] = {}
     for state, candidates in CANDIDATES.items():
         chosen = draw(
@@ -115,7 +119,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                                 "dominance": {"zorg": 1.0}, "p": 0.0})  # fmt: skip
     return {
         "simulation": 1,
-        "policy": str(MACHINES / "universeel.yaml"),
+        "policy": str(policy),
         "households": 40,
         "horizon_weeks": 10,
         "seed": draw(st.integers(min_value=0, max_value=2**32)),
@@ -143,7 +147,9 @@ def kernel_counts(
 ) -> tuple[list[Counter[str]], list[Counter[str]], list[Counter[str]]]:
     columns = model.width + 1
     refusals, informed, tags = [], [], []
-    for row in run.edges.tolist():
+    expired = run.expired.tolist() if run.expired is not None else [[] for _ in run.edges]
+    slots = len(model.expiries.slots)
+    for row, expiries in zip(run.edges.tolist(), expired, strict=True):
         refused: Counter[str] = Counter()
         told: Counter[str] = Counter()
         tagged: Counter[str] = Counter()
@@ -157,6 +163,12 @@ def kernel_counts(
             for recipient in model.informed[si][j]:
                 told[recipient] += count
             for tag in model.tags[si][j]:
+                tagged[tag] += count
+        for flat, count in enumerate(expiries):
+            si, k = divmod(flat, slots)
+            for recipient in model.expiries.informed[si][k]:
+                told[recipient] += count
+            for tag in model.expiries.tags[si][k]:
                 tagged[tag] += count
         refusals.append(refused)
         informed.append(told)
@@ -189,6 +201,68 @@ def test_kernel_and_reference_engine_agree(data: dict[str, Any], offset: int) ->
     run = simulate_range(model, offset, offset + 40, trajectory=True, block=17)
     reference = simulate_reference(model, offset, offset + 40)
     assert_same(model, run, reference)
+
+
+@settings(
+    max_examples=8,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)
+@given(data=scenarios(policy=TIMED), offset=st.integers(min_value=0, max_value=10_000))
+def test_kernel_and_reference_engine_agree_when_terms_run_out(
+    data: dict[str, Any], offset: int
+) -> None:
+    data["horizon_weeks"] = 14  # long enough for a month, and a fase 3 of 8 weeks, to end
+    with tempfile.TemporaryDirectory() as directory:
+        written = write_scenario(Path(directory), data)
+        scenario = load_population(written, search_path=(TIMED.parent,))
+    model = compile_model(scenario)
+    run = simulate_range(model, offset, offset + 40, trajectory=True, block=13)
+    reference = simulate_reference(model, offset, offset + 40)
+    assert_same(model, run, reference)
+
+
+def test_measures_expire_alike_in_both_engines(tmp_path: Path) -> None:
+    """A household under an IBS of 3 days, an OTS of 2 weeks or a machtiging of a
+    calendar month (4 or 5 weeks, by the month it starts in) is out of it by the week
+    the term says, rounded up, in both engines, and no measure outlasts its term."""
+    impose = {"kind": "impose", "p": 0.3}
+    data: dict[str, Any] = {
+        "simulation": 1,
+        "policy": str(TIMED),
+        "households": 60,
+        "horizon_weeks": 12,
+        "seed": 11,
+        "opened_by": "wijkteam",
+        "mix": {"gezin": {"groups": ["jeugd", "volwassen"], "share": 1.0}},
+        "under_measure": {"share": 0.5},
+        "start": {"fase2": 1.0},
+        "events": {
+            "fase1": [{"kind": "opschalen", "to": "fase2", "by": "wijkteam",
+                       "criteria": ["noodzaak-hulp"], "p": 0.0}],
+            "fase2": [
+                {**impose, "measure": "ibs", "member": "volwassen", "by": "burgemeester"},
+                {**impose, "measure": "ots", "member": "jeugd", "by": "kinderrechter"},
+                {**impose, "measure": "rm", "member": "volwassen", "by": "rechter", "p": 0.2},
+            ],
+        },
+    }  # fmt: skip
+    written = write_scenario(tmp_path, data)
+    model = compile_model(load_population(written, search_path=(TIMED.parent,)))
+    run = simulate_range(model, 0, 60, trajectory=True, block=16)
+    reference = simulate_reference(model, 0, 60)
+    assert_same(model, run, reference)
+    assert run.expired is not None
+    expired = run.expired.sum()
+    assert expired > 20
+    ends = model.expiries.weeks(12)
+    ibs, ots, rm = (model.expiries.slots.index(s) for s in (("ibs", "volwassen-1"),
+                    ("ots", "jeugd-1"), ("rm", "volwassen-1")))  # fmt: skip
+    assert set(ends[ibs].tolist()) == {w + 1 for w in range(13)}
+    assert set((ends[ots] - range(13)).tolist()) == {2}
+    assert set((ends[rm] - range(13)).tolist()) == {4, 5}
 
 
 @pytest.mark.slow

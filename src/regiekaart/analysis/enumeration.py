@@ -34,6 +34,7 @@ from regiekaart.runtime.commands import (
     Deescalate,
     EndMeasure,
     Escalate,
+    ExpireMeasure,
     ImposeMeasure,
     Inform,
     Melding,
@@ -195,14 +196,18 @@ def _add_decisions(
 def _measure_commands(policy: Policy, state: CaseState, scope: Scope) -> Iterator[Command]:
     active = set(state.configuration)
     allowed = _allowed_measures(policy, scope)
-    in_force = set(state.facts.measures)
+    in_force = state.facts.measures
     for measure in policy.measures.values():
         for member in state.members:
             if member.group != measure.group:
                 continue
-            if any(m.measure == measure.id and m.member == member.id for m in in_force):
+            current = next((m for m in in_force if m.same(measure.id, member.id)), None)
+            if current is not None:
                 enders = measure.ended_by or measure.imposed_by
                 yield EndMeasure(actor=enders[0], measure=measure.id, member=member.id)
+                if current.until is not None:
+                    # Time is abstracted away: a term may run out at any moment.
+                    yield ExpireMeasure(actor=enders[0], measure=measure.id, member=member.id)
             elif measure.id in allowed and active & set(policy.measures_in):
                 yield ImposeMeasure(
                     actor=measure.imposed_by[0], measure=measure.id, member=member.id

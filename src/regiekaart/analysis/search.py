@@ -77,17 +77,31 @@ def try_command(
 class PathClock:
     """The explorer's clock: the n-th event of every path is recorded at the same time,
     however many commands were tried before it, so a story reads the same whichever
-    process (or order) found it."""
+    process (or order) found it.
+
+    The events are ``step`` apart; for a card that gives measures a term,
+    :meth:`for_policy` makes the step longer than the longest term, so that every
+    measure in force has run out by the next event. That is how the explorer abstracts
+    time away: an expiry may come between any two steps, so it is tried after every one.
+    """
 
     START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     STEP = timedelta(hours=1)
 
-    def __init__(self) -> None:
+    def __init__(self, step: timedelta = STEP) -> None:
         self.case: Any = None
+        self.step = step
+
+    @classmethod
+    def for_policy(cls, policy: Policy) -> PathClock:
+        """A clock whose step outlasts every measure's longest term on ``policy``."""
+        terms = [m.duration.max for m in policy.measures.values() if m.duration is not None]
+        longest = max((timedelta(days=31 * t.months, hours=t.hours) for t in terms), default=None)
+        return cls(cls.STEP if longest is None else longest + cls.STEP)
 
     def __call__(self) -> datetime:
         seq = self.case.version if self.case is not None else 0
-        return self.START + self.STEP * seq
+        return self.START + self.step * seq
 
 
 def case_at(policy: Policy, state: CaseState, events: tuple[Event, ...] = ()) -> Any:
@@ -95,7 +109,7 @@ def case_at(policy: Policy, state: CaseState, events: tuple[Event, ...] = ()) ->
     from regiekaart.runtime.case import Case
     from regiekaart.runtime.chart import compile_policy
 
-    clock = PathClock()
+    clock = PathClock.for_policy(policy)
     case = Case(compile_policy(policy), "explore", clock, state, list(events))
     clock.case = case
     return case

@@ -49,7 +49,10 @@ def situation_key(
     ``facts`` restricts the decided facts to those some rule or invariant reads (see
     :func:`relevant_facts`); a fact nothing reads cannot change what may happen next.
     ``measure_order=False`` identifies the same measures imposed in another order (see
-    :attr:`~regiekaart.analysis.enumeration.Scope.measure_order`).
+    :attr:`~regiekaart.analysis.enumeration.Scope.measure_order`). Time is left out:
+    when a measure was imposed or ends, when a state was entered, when a duty is due —
+    no rule reads the clock, and an expiry may come at any moment (see
+    :class:`~regiekaart.analysis.search.PathClock`).
     """
     duties: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     if obligations:
@@ -57,10 +60,10 @@ def situation_key(
     flags = state.facts.flags
     if facts is not None:
         flags = tuple(flag for flag in flags if flag[0] in facts)
-    measures = state.facts.measures
+    measures = tuple((m.measure, m.member) for m in state.facts.measures)
     roles = tuple(sorted(state.roles.items()))
     if not measure_order:
-        measures = tuple(sorted(measures, key=lambda m: (m.measure, m.member)))
+        measures = tuple(sorted(measures))
         roles = tuple((role, tuple(sorted(holders))) for role, holders in roles)
     return (
         state.configuration,
@@ -209,12 +212,18 @@ def _invariant_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
 
 def measure_representatives(policy: Policy) -> tuple[str, ...]:
     """One measure per class of measures the policy treats alike (same group, who imposes
-    and ends it, who holds which role while it is in force): the others lead to the same
-    situations."""
+    and ends it, who holds which role while it is in force, whether it can expire): the
+    others lead to the same situations."""
     seen: dict[tuple[object, ...], str] = {}
     for measure in policy.measures.values():
         roles = tuple(sorted(measure.roles.items()))
-        signature = (measure.group, measure.imposed_by, measure.ended_by, roles)
+        signature = (
+            measure.group,
+            measure.imposed_by,
+            measure.ended_by,
+            roles,
+            measure.duration is not None,
+        )
         seen.setdefault(signature, measure.id)
     return tuple(seen.values())
 

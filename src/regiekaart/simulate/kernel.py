@@ -3,9 +3,10 @@
 Per week a household's uniform is compared with its situation's cumulative table one
 column at a time (``take`` + ``>=`` + add into preallocated buffers — fresh temporaries per
 step cost more than the arithmetic), the chosen (situation, attempt) pair is counted, and
-the outcome table gives the next situation. Households are processed in blocks that fit
-the cache; only integer counts are summed across blocks, so any split of the households
-gives identical results.
+the outcome table gives the next situation. At the end of the week the measures whose
+term is over expire, by the expiry table (:mod:`.expiry`). Households are processed in
+blocks that fit the cache; only integer counts are summed across blocks, so any split
+of the households gives identical results.
 
 May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
 ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
@@ -20,6 +21,7 @@ from typing import Any
 import attrs
 
 from regiekaart.simulate import draws
+from regiekaart.simulate.expiry import NEVER
 from regiekaart.simulate.model import Model, households
 
 __all__ = [
@@ -48,6 +50,9 @@ class Run:
     """int32 (households,): the household's composition index."""
     trajectory: Any = None
     """int32 (weeks + 1, households) of situation indices, when asked for."""
+    expired: Any = None
+    """int64 (weeks, situations * slots): how often each (situation, slot) expired, when
+    the card gives measures a term."""
 
     def merge(self, other: Run) -> Run:
         """Join the run of the next block of households."""
@@ -56,9 +61,13 @@ class Run:
         trajectory = None
         if self.trajectory is not None and other.trajectory is not None:
             trajectory = np.concatenate([self.trajectory, other.trajectory], axis=1)
+        expired = None
+        if self.expired is not None and other.expired is not None:
+            expired = self.expired + other.expired
         return Run(
             occupancy=self.occupancy + other.occupancy,
             edges=self.edges + other.edges,
+            expired=expired,
             weeks_in_phase=np.concatenate([self.weeks_in_phase, other.weeks_in_phase]),
             ever=np.concatenate([self.ever, other.ever]),
             kind=np.concatenate([self.kind, other.kind]),
@@ -123,6 +132,19 @@ def _block(model: Model, a: int, b: int, replication: int, weeks: int | None, re
     bound = np.empty(n, dtype=np.float64)
     hit = np.empty(n, dtype=bool)
     situation_rows = np.arange(count)
+
+    def moved(households: Any, week: int) -> None:
+        """Bookkeeping of the households whose situation just changed in ``week``."""
+        new_phase = phase_of[state[households]]
+        changed = households[new_phase != phase[households]]
+        if len(changed):
+            old = phase[changed]
+            weeks_in_phase[old, changed] += week + 1 - since[changed]
+            since[changed] = week + 1
+            phase[changed] = phase_of[state[changed]]
+            ever[phase[changed], changed] = True
+
+    terms = _Terms(model, state, horizon)
     for week in range(horizon):
         if trajectory is not None:
             trajectory[week] = state
@@ -142,14 +164,9 @@ def _block(model: Model, a: int, b: int, replication: int, weeks: int | None, re
         edges[week, situation_rows, attempts] += occupancy[week] - tried.sum(axis=1)
         after = target_flat[flat]
         state[moving] = after
-        new_phase = phase_of[after]
-        changed = moving[new_phase != phase[moving]]
-        if len(changed):
-            old = phase[changed]
-            weeks_in_phase[old, changed] += week + 1 - since[changed]
-            since[changed] = week + 1
-            phase[changed] = phase_of[state[changed]]
-            ever[phase[changed], changed] = True
+        moved(moving, week)
+        terms.after_attempts(moving, here, after, week)
+        terms.expire(state, week, moved)
     weeks_in_phase[phase, np.arange(n)] += horizon - since
     if trajectory is not None:
         trajectory[horizon] = state
@@ -161,4 +178,58 @@ def _block(model: Model, a: int, b: int, replication: int, weeks: int | None, re
         ever=np.ascontiguousarray(ever.T),
         kind=kind,
         trajectory=trajectory,
+        expired=terms.expired,
     )
+
+
+class _Terms:
+    """The weeks each household's measures with a term end in, and their expiry at the
+    end of a week: nothing at all for a card without terms."""
+
+    def __init__(self, model: Model, state: Any, horizon: int) -> None:
+        import numpy as np
+
+        tables = model.expiries
+        self.slots = len(tables.slots)
+        self.expired: Any = None
+        if not self.slots:
+            return
+        self.tables = tables
+        self.ends = tables.weeks(horizon)
+        self.count = len(model.situations)
+        self.expired = np.zeros((horizon, self.count * self.slots), dtype=np.int64)
+        started = tables.in_force[state]
+        self.deadline = np.where(started, self.ends[:, 0][None, :], NEVER).astype(np.int32)
+
+    def after_attempts(self, moving: Any, before: Any, after: Any, week: int) -> None:
+        """A measure imposed this week ends when its term says; one ended, never."""
+        if not self.slots:
+            return
+        import numpy as np
+
+        was, now = self.tables.in_force[before], self.tables.in_force[after]
+        current = self.deadline[moving]
+        current = np.where(now & ~was, self.ends[:, week][None, :], current)
+        self.deadline[moving] = np.where(~now, NEVER, current)
+
+    def expire(self, state: Any, week: int, moved: Callable[[Any, int], None]) -> None:
+        """Every term over by the start of next week expires, slot by slot, as the
+        reference engine records them; a refused expiry (a closed case) changes nothing."""
+        if not self.slots:
+            return
+        import numpy as np
+
+        tables = self.tables
+        for k in range(self.slots):
+            due = np.flatnonzero(self.deadline[:, k] <= week + 1)
+            if not len(due):
+                continue
+            before = state[due]
+            taken = tables.accepted[before, k]
+            due, before = due[taken], before[taken]
+            self.expired[week] += np.bincount(
+                before * self.slots + k, minlength=self.count * self.slots
+            )
+            state[due] = tables.target[before, k]
+            self.deadline[due, k] = NEVER
+            moved(due, week)

@@ -29,6 +29,7 @@ from regiekaart.runtime.commands import Command
 from regiekaart.runtime.records import CaseState
 from regiekaart.simulate import draws
 from regiekaart.simulate.attempts import PopulationScenario
+from regiekaart.simulate.expiry import Expiries, expire_command, expiring, slots_of
 
 __all__ = [
     "NOTHING",
@@ -99,6 +100,8 @@ class Model:
     """intp (situations,): how many attempts the situation's table lists (its "nothing" column)."""
     total_chance: Any
     """float64 (situations,): the chance of any attempt (0.0 when the table is empty)."""
+    expiries: Expiries
+    """Where each measure with a term is in force, and where its expiry leads."""
 
     @property
     def policy(self) -> Policy:
@@ -115,7 +118,7 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
 
     policy = scenario.policy
     width = scenario.width()
-    situations, outcomes = _explored(scenario, max_states)
+    situations, outcomes, expired = _explored(scenario, max_states)
     count = len(situations)
     cum = np.ones((count, width + 1), dtype=np.float64)
     target = np.repeat(np.arange(count, dtype=np.int32)[:, None], width + 1, axis=1)
@@ -165,6 +168,8 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
     )
     starts = _starts(scenario, situations)
     paths = {int(s): _path(situations, int(s)) for s in np.unique(starts)}
+    expiries = Expiries(policy, _slots(scenario))
+    expiries.fill([s.state for s in situations], expired)
     return Model(
         scenario=scenario,
         situations=situations,
@@ -182,26 +187,36 @@ def compile_model(scenario: PopulationScenario, *, max_states: int = 50_000) -> 
         paths=paths,
         attempts_per_situation=attempts_per_situation,
         total_chance=total_chance,
+        expiries=expiries,
     )
 
 
-_EXPLORED: dict[str, tuple[list[Situation], dict[tuple[int, int], Outcome]]] = {}
+def _slots(scenario: PopulationScenario) -> tuple[tuple[str, str], ...]:
+    return slots_of(scenario.policy, [c.members() for c in scenario.mix])
+
+
+Outcomes = dict[tuple[int, int], Outcome]
+"""By (situation, attempt) or (situation, slot of :mod:`.expiry`): what it did."""
+
+_EXPLORED: dict[str, tuple[list[Situation], Outcomes, Outcomes]] = {}
 
 
 def _explored(
     scenario: PopulationScenario, max_states: int
-) -> tuple[list[Situation], dict[tuple[int, int], Outcome]]:
-    """The situations and outcomes of a policy under a scenario's attempts, remembered per
-    policy digest and attempts (several runs of one scenario explore once)."""
+) -> tuple[list[Situation], Outcomes, Outcomes]:
+    """The situations and outcomes of a policy under a scenario's attempts and the
+    expiries of its measures' terms, remembered per policy digest and attempts (several
+    runs of one scenario explore once)."""
     what = {k: scenario.raw.get(k) for k in ("opened_by", "mix", "start", "events")}
     key = scenario.policy.digest + json.dumps(what, sort_keys=True, default=str)
     found = _EXPLORED.get(key)
     if found is None:
         situations: list[Situation] = []
-        outcomes: dict[tuple[int, int], Outcome] = {}
+        outcomes: Outcomes = {}
+        expired: Outcomes = {}
         for ci in range(len(scenario.mix)):
-            _explore(scenario, ci, situations, outcomes, max_states)
-        found = _EXPLORED[key] = (situations, outcomes)
+            _explore(scenario, ci, situations, (outcomes, expired), max_states)
+        found = _EXPLORED[key] = (situations, outcomes, expired)
     return found
 
 
@@ -209,12 +224,13 @@ def _explore(
     scenario: PopulationScenario,
     ci: int,
     situations: list[Situation],
-    outcomes: dict[tuple[int, int], Outcome],
+    tables: tuple[Outcomes, Outcomes],
     max_states: int,
 ) -> None:
     """Breadth-first over households of kind ``ci``, trying exactly the scenario's
-    attempts; appends the situations found and records each attempt's outcome (its
-    target resolved to a situation index)."""
+    attempts and the expiry of each measure in force with a term; appends the
+    situations found and records each outcome (its target resolved to a situation
+    index) in the table of attempts or of expiries."""
     composition = scenario.mix[ci]
     start = Case.create(
         scenario.policy,
@@ -224,19 +240,8 @@ def _explore(
         clock=StepClock(),
     )
     index: dict[SituationKey, int] = {}
-    pending: dict[int, int] = {}
-    alive: list[Command] = []  # keeps every tried command alive, so ids stay unique
-
-    def source(policy: Policy, state: CaseState) -> list[Command]:
-        out = []
-        for j, attempt in enumerate(scenario.attempts(state.configuration)):
-            command = attempt.command(state)
-            if command is None:
-                continue
-            pending[id(command)] = j
-            alive.append(command)
-            out.append(command)
-        return out
+    source = _Source(scenario)
+    pending = source.pending
 
     def visit(key: SituationKey, case: Any, step: Arrival) -> None:
         state: CaseState = case.state
@@ -257,7 +262,8 @@ def _explore(
     found: list[Outcome] = []
 
     def edge(key: SituationKey, outcome: Outcome, case: Any) -> None:
-        outcomes[(index[key], pending[id(outcome.command)])] = outcome
+        table, column = pending[id(outcome.command)]
+        tables[table][(index[key], column)] = outcome
         found.append(outcome)
 
     steps = bfs(
@@ -281,6 +287,33 @@ def _explore(
     for outcome in found:
         if outcome.target is not None:
             outcome.target = index[outcome.target]
+
+
+class _Source:
+    """The commands tried in a situation: the scenario's attempts, and the expiry of each
+    measure in force with a term; ``pending`` says of each which table and column its
+    outcome goes to (by the command's id: every command is kept alive, so ids stay
+    unique)."""
+
+    def __init__(self, scenario: PopulationScenario) -> None:
+        self.scenario = scenario
+        self.slots = _slots(scenario)
+        self.pending: dict[int, tuple[int, int]] = {}
+        self.alive: list[Command] = []
+
+    def __call__(self, policy: Policy, state: CaseState) -> list[Command]:
+        out = []
+        for j, attempt in enumerate(self.scenario.attempts(state.configuration)):
+            command = attempt.command(state)
+            if command is not None:
+                self.pending[id(command)] = (0, j)
+                out.append(command)
+        for k, slot in enumerate(self.slots):
+            if expiring(state, slot):
+                out.append(expire_command(policy, slot))
+                self.pending[id(out[-1])] = (1, k)
+        self.alive.extend(out)
+        return out
 
 
 def _starts(scenario: PopulationScenario, situations: list[Situation]) -> Any:

@@ -155,6 +155,7 @@ def _flows(
             if source.label != target.label or source.roles != target.roles:
                 attempt = model.attempt_labels(si)[j].split(":", 1)[1]
                 moves[(source.label, target.label, attempt)] += count
+        _expiry_flows(model, run, week, moves, told)
         for (source_label, target_label, attempt), count in sorted(moves.items()):
             _append(transitions, replication, week, source=source_label, target=target_label,
                     attempt=attempt, count=count)  # fmt: skip
@@ -163,6 +164,23 @@ def _flows(
         for recipient, count in sorted(told.items()):
             _append(informed, replication, week, recipient=recipient, count=count)
     return transitions, refusals, informed
+
+
+def _expiry_flows(
+    model: Model,
+    run: Run,
+    week: int,
+    moves: Counter[tuple[str, str, str]],
+    told: Counter[str],
+) -> None:
+    """Add the expiries of ``week`` to its moves and its informing."""
+    for si, k, count in _expiries(model, run, week):
+        target = model.situations[int(model.expiries.target[si, k])]
+        for recipient in model.expiries.informed[si][k]:
+            told[recipient] += count
+        source = model.situations[si]
+        if source.label != target.label or source.roles != target.roles:
+            moves[(source.label, target.label, "expire")] += count
 
 
 def _tagged(model: Model, run: Run, replication: int) -> dict[str, list[Any]]:
@@ -178,9 +196,22 @@ def _tagged(model: Model, run: Run, replication: int) -> dict[str, list[Any]]:
             si, j = divmod(flat, columns)
             for tag in model.tags[si][j]:
                 counted[tag] += int(row[flat])
+        for si, k, count in _expiries(model, run, week):
+            for tag in model.expiries.tags[si][k]:
+                counted[tag] += count
         for tag, count in sorted(counted.items()):
             _append(table, replication, week, tag=tag, count=count)
     return table
+
+
+def _expiries(model: Model, run: Run, week: int) -> list[tuple[int, int, int]]:
+    """The expiries of ``week``: (situation, slot, households), none without terms."""
+    import numpy as np
+
+    if run.expired is None:
+        return []
+    slots, row = len(model.expiries.slots), run.expired[week]
+    return [(*divmod(flat, slots), int(row[flat])) for flat in np.flatnonzero(row).tolist()]
 
 
 def _append(table: dict[str, list[Any]], replication: int, week: int, **values: Any) -> None:
@@ -211,9 +242,21 @@ def headline(model: Model, run: Run) -> dict[str, float]:
     totals = run.edges.sum(axis=0).reshape(len(model.situations), model.width + 1)
     for ri, rule in enumerate(model.rules):
         out[f"refusals/{rule}"] = float(totals[model.refusal == ri].sum())
-    for tag, count in steps_per_tag(model, totals).items():
+    for tag, count in _steps_tagged(model, run, totals).items():
         out[f"steps tagged/{tag}"] = float(count)
     return {key: out[key] for key in sorted(out)}
+
+
+def _steps_tagged(model: Model, run: Run, totals: Any) -> dict[str, int]:
+    """:func:`steps_per_tag`, with the expiries' tags (every one named, zero or not)."""
+    tagged = steps_per_tag(model, totals)
+    for tag in {t for row in model.expiries.tags for tags in row for t in tags}:
+        tagged.setdefault(tag, 0)
+    for week in range(len(run.edges)):
+        for si, k, count in _expiries(model, run, week):
+            for tag in model.expiries.tags[si][k]:
+                tagged[tag] += count
+    return dict(sorted(tagged.items()))
 
 
 def steps_per_tag(model: Model, counts: Any) -> dict[str, int]:

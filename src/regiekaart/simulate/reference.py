@@ -2,8 +2,9 @@
 
 Every week each household's uniform picks an attempt from its current state's table,
 and the command goes through :meth:`Case.apply` — deciders, criteria, hand-overs and
-informing duties happen exactly as in the embedded runtime. It is slow on purpose and
-serves as the yardstick the kernel is proven equal to.
+informing duties happen exactly as in the embedded runtime. At the end of the week
+every measure whose term is over is recorded as expired (:mod:`.expiry`). It is slow on
+purpose and serves as the yardstick the kernel is proven equal to.
 
 May import: ``regiekaart.render``, ``regiekaart.testing``, ``regiekaart.store``,
 ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runtime``,
@@ -17,10 +18,11 @@ from typing import Any
 
 import attrs
 
-from regiekaart.clock import StepClock
 from regiekaart.errors import CommandRefused
 from regiekaart.runtime.case import Case
+from regiekaart.runtime.records import Event
 from regiekaart.simulate import draws
+from regiekaart.simulate.expiry import WeekClock, expire_command
 from regiekaart.simulate.model import Model, households
 
 __all__ = [
@@ -58,6 +60,7 @@ def simulate_reference(
     policy = scenario.policy
     horizon = scenario.horizon_weeks if weeks is None else weeks
     kinds, starts = households(model, replication, start, stop)
+    clock = WeekClock()
     cases: list[Case] = []
     for offset, (kind, situation) in enumerate(zip(kinds.tolist(), starts.tolist(), strict=True)):
         case = Case.create(
@@ -65,7 +68,7 @@ def simulate_reference(
             f"household-{start + offset}",
             actor=scenario.opened_by,
             members=scenario.mix[kind].members(),
-            clock=StepClock(),
+            clock=clock,
         )
         for command in model.paths[situation]:
             case.apply(command)
@@ -73,6 +76,7 @@ def simulate_reference(
     tables: dict[str | None, Any] = {}
     run = ReferenceRun(trajectory=[[snapshot(c) for c in cases]], refusals=[], informed=[])
     for week in range(horizon):
+        clock.week = week
         refused: Counter[str] = Counter()
         informed: Counter[str] = Counter()
         tagged: Counter[str] = Counter()
@@ -95,8 +99,29 @@ def simulate_reference(
                 continue
             informed.update(i.recipient for i in event.informed)
             tagged.update(event.tags)
+        clock.week = week + 1
+        for event in _expiries(model, cases, clock):
+            informed.update(i.recipient for i in event.informed)
+            tagged.update(event.tags)
         run.refusals.append(refused)
         run.informed.append(informed)
         run.tags.append(tagged)
         run.trajectory.append([snapshot(c) for c in cases])
     return run
+
+
+def _expiries(model: Model, cases: list[Case], clock: WeekClock) -> list[Event]:
+    """Every measure whose term is over by ``clock``'s week, recorded as expired, slot by
+    slot; an expiry the runtime refuses (a closed case) changes nothing and is not
+    counted as a refusal: no one attempted it."""
+    policy, now, out = model.policy, clock(), []
+    for case in cases:
+        for slot in model.expiries.slots:
+            ends = [m.until for m in case.facts.measures if m.same(*slot) and m.until]
+            if not ends or ends[0] > now:
+                continue
+            try:
+                out.append(case.apply(expire_command(policy, slot)))
+            except CommandRefused:
+                continue
+    return out

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from regiekaart.policy.model import Policy
-from regiekaart.runtime.commands import Command, Member, unstructure_command
+from regiekaart.runtime.commands import Command, ExpireMeasure, Member, unstructure_command
 from regiekaart.runtime.records import Event
 
 __all__ = [
@@ -147,6 +147,9 @@ def scenario_document(
     for event in trace:
         kind, body = _body(event.command)
         steps.append({kind: body})
+        if isinstance(event.command, ExpireMeasure):
+            # An expiry is accepted only once the term is over: the step says when.
+            steps[-1]["at"] = event.at.isoformat()
     if steps:
         last = trace[-1]
         expect: dict[str, Any] = {"rule": last.rule, "configuration": list(last.after)}
@@ -185,10 +188,14 @@ def roles_after(
     """The role holders after replaying ``trace`` on a fresh case (what the last step expects)."""
     from structlog.testing import capture_logs
 
+    from regiekaart.analysis.search import PathClock
     from regiekaart.runtime.case import Case
 
+    moments = iter([PathClock.START, *(event.at for event in trace)])
     with capture_logs():
-        case = Case.create(policy, "replay", actor=opened_by, members=household)
+        case = Case.create(
+            policy, "replay", actor=opened_by, members=household, clock=lambda: next(moments)
+        )
         for event in trace:
             case.apply(event.command)
     return dict(case.roles)
