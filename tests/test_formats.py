@@ -8,6 +8,8 @@ unknown version is refused with file and line.
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +25,15 @@ from regiekaart.policy._formats import CURRENT, READABLE, Respelling, moved
 from regiekaart.policy.sourcemap import KeyPath, Located
 
 
-def _copy_with_version(tmp_path: Path, version: str) -> Path:
-    """The universal card with its version line changed, next to a copy of nothing else."""
+def _copy_with_version(tmp_path: Path, version: str, *, untimed: bool = False) -> Path:
+    """The universal card with its version line changed, next to a copy of nothing else;
+    ``untimed``: without its time limits, which version 1 does not have."""
     text = (MACHINES / "universeel.yaml").read_text("utf-8")
     assert "\nregiekaart: 2\n" in text
-    card = tmp_path / "universeel.yaml"
+    if untimed:
+        text, found = re.subn(r"\n      duration:\n(?: {8}.*\n)+", "\n", text)
+        assert found
+    card = tmp_path / f"universeel-{version}.yaml" if untimed else tmp_path / "universeel.yaml"
     card.write_text(text.replace("\nregiekaart: 2\n", f"\nregiekaart: {version}\n"), "utf-8")
     return card
 
@@ -40,8 +46,8 @@ def test_the_engine_reads_version_1_and_describes_version_2() -> None:
 def test_a_version_1_card_is_the_same_policy_with_the_digest_of_what_was_written(
     tmp_path: Path,
 ) -> None:
-    current = load_policy(MACHINES / "universeel.yaml")
-    older = load_policy(_copy_with_version(tmp_path, "1"))
+    current = load_policy(_copy_with_version(tmp_path, "2", untimed=True))
+    older = load_policy(_copy_with_version(tmp_path, "1", untimed=True))
     assert older.digest != current.digest
     assert '"regiekaart":1' in older.document
     same = attrs.evolve(
@@ -52,7 +58,7 @@ def test_a_version_1_card_is_the_same_policy_with_the_digest_of_what_was_written
 
 
 def test_a_stored_version_1_card_is_read_back_under_its_own_digest(tmp_path: Path) -> None:
-    older = load_policy(_copy_with_version(tmp_path, "1"))
+    older = load_policy(_copy_with_version(tmp_path, "1", untimed=True))
     import json
 
     again = load_policy_document(json.loads(older.document), name="stored card")

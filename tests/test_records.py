@@ -35,7 +35,12 @@ def test_a_state_round_trips_through_json(universeel: Policy) -> None:
     data = json.loads(json.dumps(unstructure(case.state)))
     state = structure_state(data)
     assert state == case.state
-    assert state.facts.measures == (ActiveMeasure(measure="ots", member="kind"),)
+    imposed = case.events[2].at  # an OTS lasts at most a year (BW art. 1:258)
+    assert state.facts.measures == (
+        ActiveMeasure(
+            measure="ots", member="kind", since=imposed, until=imposed.replace(year=2027)
+        ),
+    )
     assert state.facts.dominance == "zorg"
     assert state.obligations[0] == OpenObligation(
         obligation="oov-en-wethouder-informeren",

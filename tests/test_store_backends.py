@@ -342,6 +342,8 @@ def _back_to_version_1(db: Backend) -> None:
         db.execute("UPDATE cases SET head_hash = ? WHERE case_id = ?", (hashed, case_id))
         prev[case_id] = hashed
     db.execute("ALTER TABLE events DROP COLUMN state_digest")
+    db.execute("DROP INDEX cases_next_due")
+    db.execute("ALTER TABLE cases DROP COLUMN next_due")
     db.execute("DELETE FROM schema_version WHERE version > 1")
 
 
@@ -364,7 +366,9 @@ def test_an_older_schema_is_migrated_and_keeps_its_data(db: Backend) -> None:
         assert not report.replayed
         assert "not hold" in report.unreplayed
         assert store.verify(cards=[policy()])[0].replayed
-        assert db.execute("SELECT * FROM cases") == cases
+        migrated = db.execute("SELECT * FROM cases")
+        assert [row[:-1] for row in migrated] == cases  # the columns it had, unchanged
+        assert [row[-1] for row in migrated] == [None]  # next_due: nothing had a time limit
         assert db.execute(_V1_EVENTS) == events
         # The case goes on: its new events chain the state they produce.
         store.send(policy(), "k-1", TO_FASE2, clock=StepClock(datetime(2027, 1, 1, tzinfo=UTC)))

@@ -18,6 +18,7 @@ from rich.text import Text
 from regiekaart.cli._escaped import cell, lines
 from regiekaart.render.widths import ByWidth, labelled
 from regiekaart.runtime.commands import Command, unstructure_command
+from regiekaart.runtime.deadlines import Due
 from regiekaart.runtime.records import CaseState, Event
 from regiekaart.store.audit import ChainReport, StoredEvent
 from regiekaart.store.protocol import CaseInfo
@@ -119,7 +120,11 @@ def case_view(info: CaseInfo, state: CaseState) -> Group:
         roles.add_row(cell(role), cell(", ".join(holders)))
     parts: list[Any] = [heading, roles]
     facts = state.facts
-    found = [f"measure {m.measure} for {m.member}" for m in facts.measures]
+    found = [
+        f"measure {m.measure} for {m.member}"
+        + (f" until {m.until:%Y-%m-%d %H:%M}" if m.until else "")
+        for m in facts.measures
+    ]
     if facts.dominance:
         found.append(f"dominance {facts.dominance}")
     found += [f"{flag} (in {phase})" for flag, phase in facts.flags]
@@ -142,6 +147,61 @@ def _obligations_table(state: CaseState) -> Table:
             str(duty.since),
         )
     return duties
+
+
+DUE_WIDTH = 100
+"""The narrowest terminal what is due is one table in."""
+
+_STATUS_STYLE = {"overdue": "bold red", "due": "yellow", "upcoming": ""}
+
+
+def due_table(found: Sequence[tuple[str, Due]], asked: str) -> ByWidth:
+    """What is due across cases, one row each, by moment; ``asked`` says at when."""
+    title = cell(f"due {asked}: {counted(len(found), 'item')}")
+    heads = ("case", "due", "status", "kind", "what", "for", "then")
+    rows = [_due_row(case_id, item) for case_id, item in found]
+    return ByWidth(
+        lambda: _wide(title, heads, rows, no_wrap=("due", "status")),
+        lambda: _stacked(title, heads, rows),
+        DUE_WIDTH,
+    )
+
+
+def _due_row(case_id: str, item: Due) -> list[Text]:
+    whom = item.member or item.recipient
+    if item.by:
+        whom += f" (by {', '.join(item.by)})"
+    return [
+        cell(case_id),
+        Text(f"{item.at:%Y-%m-%d %H:%M}"),
+        Text(item.status, style=_STATUS_STYLE[item.status]),
+        Text(item.kind),
+        cell(item.what),
+        cell(whom or "—"),
+        cell(item.action or "—"),
+    ]
+
+
+def due_json(found: Sequence[tuple[str, Due]], at: str) -> dict[str, Any]:
+    """What is due across cases as ``--json`` writes it."""
+    return {
+        "at": at,
+        "due": [
+            {
+                "case": case_id,
+                "at": item.at.isoformat(),
+                "status": item.status,
+                "kind": item.kind,
+                "what": item.what,
+                "since": None if item.since is None else item.since.isoformat(),
+                "member": item.member or None,
+                "recipient": item.recipient or None,
+                "by": list(item.by),
+                "action": item.action or None,
+            }
+            for case_id, item in found
+        ],
+    }
 
 
 def cases_table(infos: Sequence[CaseInfo]) -> Table:

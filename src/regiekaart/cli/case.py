@@ -16,6 +16,7 @@ creates one). Stored values are shown escaped (:mod:`regiekaart.cli._escaped`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -42,6 +43,7 @@ __all__ = [
     "PolicyPath",
     "StoredPolicyPath",
     "case_app",
+    "due",
     "history",
     "list_cases",
     "new",
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 case_app = typer.Typer(
-    help="Stored cases: open, send commands, show, history, list.",
+    help="Stored cases: open, send commands, show, history, list, what is due.",
     no_args_is_help=True,
 )
 
@@ -291,6 +293,81 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
         print_json([info_json(info) for info in infos])
         return
     _out().print(cases_table(infos))
+
+
+# -- case due -------------------------------------------------------------------------------
+
+
+def _moment(text: str | None) -> datetime:
+    """``--at``: an ISO 8601 time with its zone, or now."""
+    from regiekaart.clock import system_clock
+    from regiekaart.errors import InvalidTime
+    from regiekaart.ids import check_time
+
+    if text is None:
+        return system_clock()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(
+            BAD_INPUT,
+            f"--at {printable(text)!r} is not a time (ISO 8601, e.g. 2026-03-05T09:00+01:00)",
+        )
+    if moment.utcoffset() is None:
+        fail(BAD_INPUT, f"--at {printable(text)!r} has no time zone; add one (Z, +01:00)")
+    try:
+        return check_time(moment)
+    except InvalidTime as exc:
+        fail(BAD_INPUT, f"--at: {exc}")
+
+
+def _window(text: str) -> timedelta:
+    """``--within``: how far to look ahead, as a card writes a duration (weeks, days, hours)."""
+    from regiekaart.policy.durations import parse_duration
+
+    if not text:
+        return timedelta(0)
+    try:
+        length = parse_duration(text)
+    except ValueError as exc:
+        fail(BAD_INPUT, f"--within: {exc}")
+    if length.months:
+        fail(BAD_INPUT, "--within: give weeks, days or hours (a month is not one length)")
+    return timedelta(hours=length.hours)
+
+
+@case_app.command("due")
+def due(
+    db: Db,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TIME",
+            help="The moment to ask about, ISO 8601 with a time zone (default: now).",
+        ),
+    ] = None,
+    within: Annotated[
+        str,
+        typer.Option(
+            metavar="DURATION", help="Also what falls due this soon after, e.g. 2d or 1w."
+        ),
+    ] = "",
+    as_json: AsJson = False,
+) -> None:
+    """Show what is due or overdue across the open cases.
+
+    Measures at the end of their term (send an expire command), states past their
+    longest stay (the rule the card expects), duties past their deadline (inform)."""
+    from regiekaart.cli._case_views import due_json, due_table
+
+    moment, window = _moment(at), _window(within)
+    with store_or_exit(db) as store:
+        found = store.due(moment, within=window)
+    if as_json:
+        print_json(due_json(found, moment.isoformat()))
+        return
+    asked = f"at {moment:%Y-%m-%d %H:%M} UTC" + (f" or within {within}" if within else "")
+    _out().print(due_table(found, asked))
 
 
 # -- case history ---------------------------------------------------------------------------

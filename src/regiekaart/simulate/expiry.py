@@ -32,6 +32,7 @@ __all__ = [
     "START",
     "WEEK",
     "Expiries",
+    "Slot",
     "WeekClock",
     "expire_command",
     "expiring",

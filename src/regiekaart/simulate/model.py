@@ -34,6 +34,7 @@ from regiekaart.simulate.expiry import Expiries, expire_command, expiring, slots
 __all__ = [
     "NOTHING",
     "Model",
+    "Outcomes",
     "Situation",
     "compile_model",
     "households",

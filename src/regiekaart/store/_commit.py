@@ -22,6 +22,7 @@ from regiekaart.errors import (
     StoreError,
 )
 from regiekaart.runtime.case import Case
+from regiekaart.runtime.deadlines import next_due
 from regiekaart.runtime.records import CaseState, Event, unstructure
 from regiekaart.runtime.snapshot import canonical_json, state_digest
 from regiekaart.store._backend import Cursor
@@ -36,6 +37,12 @@ def snapshot_row(case: Case) -> dict[str, Any]:
     """The snapshot as stored: :meth:`Case.snapshot` without the log, which lives in
     the event table (writing it again with every commit would grow without end)."""
     return case.snapshot().without_log().to_json()
+
+
+def due_column(case: Case) -> Any:
+    """When the first time limit of the case is up: the case row's ``next_due``, which
+    ``due`` searches by (none for a closed case: it accepts no command to act on it)."""
+    return None if case.closed else next_due(case.state)
 
 
 def _states(case: Case, events: Sequence[Event]) -> list[CaseState]:
@@ -76,8 +83,8 @@ class Committing(RowReader, CardTable):
                 cursor.execute(
                     self._sql(
                         "INSERT INTO cases (case_id, policy_id, policy_version, policy_digest,"
-                        " version, phase, closed, head_hash, snapshot, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        " version, phase, closed, head_hash, snapshot, created_at, updated_at,"
+                        " next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     ),
                     (
                         case.case_id,
@@ -91,6 +98,7 @@ class Committing(RowReader, CardTable):
                         self._json_in(snapshot_row(case)),
                         self._time_in(events[0].at),
                         self._time_in(events[-1].at),
+                        self._due_in(due_column(case)),
                     ),
                 )
                 self._insert_events(cursor, rows, events)
@@ -144,8 +152,8 @@ class Committing(RowReader, CardTable):
             cursor.execute(
                 self._sql(
                     "UPDATE cases SET version = ?, phase = ?, closed = ?, head_hash = ?,"
-                    " snapshot = ?, policy_version = ?, policy_digest = ?, updated_at = ?"
-                    " WHERE case_id = ? AND version = ?"
+                    " snapshot = ?, policy_version = ?, policy_digest = ?, updated_at = ?,"
+                    " next_due = ? WHERE case_id = ? AND version = ?"
                 ),
                 (
                     case.version,
@@ -156,6 +164,7 @@ class Committing(RowReader, CardTable):
                     case.policy.version,
                     digest,
                     self._time_in(new[-1].at),
+                    self._due_in(due_column(case)),
                     case.case_id,
                     expected,
                 ),
@@ -172,6 +181,9 @@ class Committing(RowReader, CardTable):
             version=case.version,
             events=len(new),
         )
+
+    def _due_in(self, value: Any) -> Any:
+        return None if value is None else self._time_in(value)
 
     def _check_base(
         self, cursor: Cursor, case: Case, expected: int, base: str, mine: str | None

@@ -2,9 +2,10 @@
 
 Everything that decides correctness lives once in the private modules this class is
 made of: the version check and migrations (:mod:`._schema`), reading rows back
-(:mod:`._rows`), the load path and its integrity checks (:mod:`._load`), the
-one-transaction commit and its chain links (:mod:`._commit`), the kept cards
-(:mod:`._cards`) and the audit (:mod:`._verification`). A backend says how to open a
+(:mod:`._rows`), the load path and its integrity checks (:mod:`._load`), what is due
+across cases (:mod:`._due`), the one-transaction commit and its chain links
+(:mod:`._commit`), the kept cards (:mod:`._cards`) and the audit
+(:mod:`._verification`). A backend says how to open a
 transaction, how a placeholder is spelt and how JSON and times travel (:mod:`._backend`);
 see :mod:`.sqlite` and :mod:`.postgres`.
 """
@@ -21,13 +22,14 @@ from regiekaart.policy.model import Policy
 from regiekaart.runtime.commands import Command
 from regiekaart.runtime.records import Event
 from regiekaart.store._commit import Committing
+from regiekaart.store._due import DueReading
 from regiekaart.store._load import Loading
 from regiekaart.store._schema import Migrating
 from regiekaart.store._verification import Verifying
 from regiekaart.store.replay import CardProblem, Cards
 
 
-class SQLStore(Verifying, Committing, Loading, Migrating):
+class SQLStore(Verifying, Committing, DueReading, Loading, Migrating):
     """A :class:`~regiekaart.store.protocol.CaseStore` on a SQL database."""
 
     def case_card(self, case_id: str) -> Policy | None:

@@ -66,7 +66,7 @@ class Verifying(RowReader, CardTable):
             cursor.execute(
                 self._sql(
                     "SELECT version, head_hash, snapshot, phase, policy_digest, created_at,"
-                    " updated_at, closed, policy_id, policy_version FROM cases"
+                    " updated_at, closed, policy_id, policy_version, next_due FROM cases"
                     " WHERE case_id = ?"
                 ),
                 (case_id,),
@@ -94,6 +94,8 @@ class Verifying(RowReader, CardTable):
             "closed": head[7],
             "policy_id": head[8],
             "policy_version": head[9],
+            # A garbled time is a finding, never taken for "nothing due".
+            "next_due": None if head[10] is None else self._time_or_none(head[10]) or "garbled",
         }
         return replay_report(report, rows, snapshot, columns, cards)
 

@@ -187,6 +187,24 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        version=4,
+        description=(
+            "each case row says when the first of its time limits is up (next_due), "
+            "indexed, so what is due across cases is found without reading every case"
+        ),
+        sqlite=(
+            "ALTER TABLE cases ADD COLUMN next_due TEXT",
+            "CREATE INDEX cases_next_due ON cases (next_due)",
+        ),
+        postgres=(
+            "ALTER TABLE cases ADD COLUMN next_due TIMESTAMPTZ",
+            "CREATE INDEX cases_next_due ON cases (next_due)",
+        ),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 """The schema version this regiekaart writes."""
 

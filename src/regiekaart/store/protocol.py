@@ -16,7 +16,7 @@ May import: ``regiekaart.scenario``, ``regiekaart.analysis``, ``regiekaart.runti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +26,7 @@ from regiekaart.clock import Clock, system_clock
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case
 from regiekaart.runtime.commands import Command
+from regiekaart.runtime.deadlines import Due
 from regiekaart.runtime.records import CaseState, Event
 from regiekaart.store.audit import ChainReport, StoredEvent
 
@@ -126,6 +127,12 @@ class CaseStore(Protocol):
 
     def state(self, case_id: str) -> CaseState:
         """The stored state of a case, read without a policy (for display)."""
+        ...
+
+    def due(self, at: datetime, *, within: timedelta = timedelta(0)) -> list[tuple[str, Due]]:
+        """What is due at ``at`` or overdue (or due by ``at + within``) in every open
+        case, as ``(case id, due)`` by moment: measures at their end, states past their
+        longest stay, duties past their deadline."""
         ...
 
     def history(self, case_id: str) -> list[StoredEvent]:

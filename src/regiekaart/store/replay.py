@@ -36,6 +36,7 @@ from regiekaart.limits import Limits
 from regiekaart.policy.model import Policy
 from regiekaart.runtime.case import Case, replaying
 from regiekaart.runtime.commands import OpenCase
+from regiekaart.runtime.deadlines import next_due
 from regiekaart.runtime.records import Event
 from regiekaart.runtime.snapshot import Snapshot, differences, state_digest
 from regiekaart.store.audit import ChainReport, StoredEvent
@@ -106,7 +107,7 @@ def replay_report(
 
     ``snapshot`` is the parsed snapshot column, ``columns`` the case row's other columns
     (``phase``, ``closed``, ``policy_id``, ``policy_version``, ``policy_digest``,
-    ``created_at``, ``updated_at``).
+    ``created_at``, ``updated_at``, ``next_due``).
     """
     case_id, version = report.case_id, report.events
 
@@ -124,7 +125,7 @@ def replay_report(
     if column:
         return broken(version, f"altered: the case row's {column} column disagrees with its events")
     try:
-        return _replayed(report, rows, stored, cards, columns.get("closed"))
+        return _replayed(report, rows, stored, cards, columns)
     except CardProblem as exc:
         return broken(1, str(exc))
 
@@ -157,7 +158,7 @@ def _replayed(
     rows: Sequence[StoredEvent],
     stored: Snapshot,
     cards: Cards,
-    closed: object,
+    columns: Mapping[str, Any],
 ) -> ChainReport:
     clock = _Clock()
     case: Case | None = None
@@ -170,8 +171,11 @@ def _replayed(
     if case.state != stored.state:
         found = "; ".join(differences(stored.state, case.state))
         return _broken(report, report.events, f"forged snapshot: {found}")
-    if case.closed != bool(closed):
+    if case.closed != bool(columns.get("closed")):
         return _broken(report, report.events, "altered: the case row's closed column disagrees")
+    if columns.get("next_due") != (None if case.closed else next_due(case.state)):
+        said = "altered: the case row's next_due column disagrees with its state"
+        return _broken(report, report.events, said)
     return evolve(report, replayed=True)
 
 
