@@ -9,7 +9,6 @@ unknown version is refused with file and line.
 from __future__ import annotations
 
 import re
-
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
