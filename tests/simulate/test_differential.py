@@ -260,6 +260,9 @@ def test_measures_expire_alike_in_both_engines(tmp_path: Path) -> None:
     ends = model.expiries.weeks(12)
     ibs, ots, rm = (model.expiries.slots.index(s) for s in (("ibs", "volwassen-1"),
                     ("ots", "jeugd-1"), ("rm", "volwassen-1")))  # fmt: skip
+    moves = tables(model, run, 0).transitions
+    expiries = [c for c, a in zip(moves["count"], moves["attempt"], strict=True) if a == "expire"]
+    assert 0 < sum(expiries) <= expired  # the report shows the households that moved by expiry
     assert set(ends[ibs].tolist()) == {w + 1 for w in range(13)}
     assert set((ends[ots] - range(13)).tolist()) == {2}
     assert set((ends[rm] - range(13)).tolist()) == {4, 5}

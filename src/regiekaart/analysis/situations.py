@@ -212,19 +212,17 @@ def _invariant_places(policy: Policy) -> Iterator[tuple[str, Iterable[str]]]:
 
 def measure_representatives(policy: Policy) -> tuple[str, ...]:
     """One measure per class of measures the policy treats alike (same group, who imposes
-    and ends it, who holds which role while it is in force, whether it can expire): the
-    others lead to the same situations."""
+    and ends it, who holds which role while it is in force): the others lead to the same
+    situations. One with a term stands for its class where there is one: it can do all
+    the others can, and expire besides (which ends it as an ending does), so the
+    explorer tries expiry on every class where it can happen."""
     seen: dict[tuple[object, ...], str] = {}
     for measure in policy.measures.values():
         roles = tuple(sorted(measure.roles.items()))
-        signature = (
-            measure.group,
-            measure.imposed_by,
-            measure.ended_by,
-            roles,
-            measure.duration is not None,
-        )
-        seen.setdefault(signature, measure.id)
+        signature = (measure.group, measure.imposed_by, measure.ended_by, roles)
+        first = policy.measures.get(seen.get(signature, ""))
+        if first is None or (first.duration is None and measure.duration is not None):
+            seen[signature] = measure.id
     return tuple(seen.values())
 
 

@@ -158,7 +158,8 @@ def _checked(duration: Duration, shown: str) -> Duration:
     if not duration.months and not duration.hours:
         raise ValueError(f"{shown} lasts no time at all; a duration is at least an hour")
     start = datetime(2000, 1, 1, tzinfo=UTC)
-    if duration.after(start) > start.replace(year=2000 + LONGEST_YEARS):
+    too_long = duration.months > LONGEST_YEARS * 12 or duration.hours > LONGEST_YEARS * 366 * 24
+    if too_long or duration.after(start) > start.replace(year=2000 + LONGEST_YEARS):
         raise ValueError(f"{shown} is longer than {LONGEST_YEARS} years")
     return duration
 

@@ -323,9 +323,9 @@ class Case:
         )
 
     def due(self, at: datetime, *, within: timedelta = timedelta(0)) -> tuple[Due, ...]:
-        """What is due or overdue at ``at``, or due by ``at + within``
-        (:func:`~regiekaart.runtime.deadlines.due`); a host acts on it with commands."""
-        return due(self._state, at, within=within)
+        """What is due or overdue at ``at``, or by ``at + within`` (none once closed)."""
+        found = due(self._state, at, within=within)  # a time without a zone is refused even so
+        return () if self.closed else found
 
     def state_at(self, seq: int) -> CaseState | None:
         """The state the case was in at version ``seq``, if this object saw it: the
