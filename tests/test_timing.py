@@ -8,6 +8,7 @@ card says so in ``duration:`` and ``deadline:`` keys of format version 2.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -258,3 +259,20 @@ def test_a_time_limit_changes_the_card_s_digest(tmp_path: Path) -> None:
     plain = load_policy(card(tmp_path, "description: x\n"))
     timed = load_policy(card(tmp_path, "phases: {fase3: {duration: {max: 8w}}}\n"))
     assert plain.digest != timed.digest
+
+
+def test_the_example_of_the_format_document_is_a_card(tmp_path: Path) -> None:
+    text = (MACHINES.parent / "docs" / "policy-format.md").read_text("utf-8")
+    found = re.search(r"```yaml\n(# file: termijnen\.yaml[^\n]*\n.*?)```", text, re.S)
+    assert found is not None
+    path = tmp_path / "termijnen.yaml"
+    path.write_text(found.group(1), "utf-8")
+    policy = load_policy(path)
+    huisverbod = policy.measures["huisverbod"].duration
+    assert huisverbod is not None
+    assert huisverbod.extend is not None
+    assert (huisverbod.max, huisverbod.extend.up_to) == (
+        parse_duration("10d"),
+        parse_duration("4w"),
+    )
+    assert policy.states["fase3"].duration is not None
