@@ -31,6 +31,7 @@ from regiekaart.analysis.situations import SituationKey
 from regiekaart.runtime.records import CaseState
 from regiekaart.scenario import load_scenario, play
 from regiekaart.verify.counterexample import roles_after, scenario_document, write_scenario
+from regiekaart.verify.diff import card_changes
 from regiekaart.verify.exhaustive import explore, start_case
 
 CARD = Path(__file__).resolve().parents[1] / "cards" / "termijnen.yaml"
@@ -141,3 +142,24 @@ def test_a_story_through_an_expiry_replays_because_it_says_when(
     assert result.passed, [s.failures for s in result.steps]
     assert result.steps[-1].event is not None
     assert result.steps[-1].event.command.type == "expire"
+
+
+def test_a_changed_time_limit_shows_in_the_card_diff(
+    termijnen: Policy, universeel: Policy, tmp_path: Path
+) -> None:
+    changes = {(c.kind, c.where): c for c in card_changes(universeel, termijnen)}
+    ibs = changes["time", "measures.ibs"]
+    assert (ibs.what, ibs.old, ibs.new) == ("added", None, {"max": "P3D"})
+    assert changes["time", "obligations.burgemeester-bij-fase4"].new == "P1D"
+    assert changes["time", "states.fase3"].new == {"max": "P56D", "on_expiry": "afschalen-3-2"}
+    ots = changes["time", "measures.ots"]
+    assert ots.what == "changed: max, extend"
+    written_otherwise = tmp_path / "anders.yaml"
+    written_otherwise.write_text(
+        CARD.read_text("utf-8")
+        .replace("{max: 3d,", "{max: PT72H,")
+        .replace("id: termijnen", "id: t2"),
+        "utf-8",
+    )
+    again = load_policy(written_otherwise, search_path=(CARD.parent,))
+    assert not [c for c in card_changes(termijnen, again) if c.kind == "time"]

@@ -31,6 +31,7 @@ from regiekaart.policy.criteria import describe
 from regiekaart.policy.model import Policy
 from regiekaart.terminal import counted
 from regiekaart.verify._behaviour import BehaviourChange, Graph, compare
+from regiekaart.verify._timing import time_changes
 from regiekaart.verify.counterexample import tell
 from regiekaart.verify.exhaustive import VERIFY_SCOPE, explore
 from regiekaart.verify.findings import Exploration
@@ -55,7 +56,8 @@ class Change:
     """``role``, ``transition``, ``criterion``, ``measure``, ``dominance``, ``party``,
     ``group`` (a party group's title or members); ``tag`` (a declared tag) and ``tags``
     (the tags of a rule or criterion, ``where`` naming it as ``transitions.ID``,
-    ``criteria.ID`` …)."""
+    ``criteria.ID`` …); ``time`` (a term, a stay or a deadline, ``where`` naming it as
+    ``measures.ID``, ``states.ID``, ``obligations.ID``)."""
     where: str
     what: str
     old: Any = None
@@ -162,6 +164,8 @@ def card_changes(old: Policy, new: Policy) -> list[Change]:
     out.extend(_keyed("decision", old.decisions, new.decisions, _decision))
     out.extend(_keyed("activity", old.activities, new.activities, _activity))
     out.extend(_tag_changes(old, new))
+    for where, before, after in time_changes(old, new):
+        out.append(Change("time", where, _what(before, after), before, after))
     return out
 
 
