@@ -128,7 +128,7 @@ def test_a_version_1_card_may_not_use_time_limits(tmp_path: Path) -> None:
     assert error.path == "measures.options.ots.duration"
     assert error.file == str(path)
     assert error.line == text.splitlines().index("      duration:") + 1
-    assert "new in version 2 of the format" in error.message
+    assert "need regiekaart: 2 or later" in error.message
     assert "regiekaart: 1" in error.message
 
 

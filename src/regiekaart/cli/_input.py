@@ -4,21 +4,29 @@ The command line promises that unusable input is one message on stderr naming fi
 line and path, with exit code 2 and never a traceback. That promise is kept here once
 for every command group: the ``--path`` option, loading a card or exiting 2, refusing a
 case id no case can have, and reading a command from an argument, a file or stdin
-within bounds.
+within bounds, and the times and lengths of time a command is asked about.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regiekaart.cli._exits import BAD_INPUT, fail
-from regiekaart.errors import InputRefused, InvalidIdentifier, PolicyError, RegiekaartError
-from regiekaart.ids import check_id
+from regiekaart.errors import (
+    InputRefused,
+    InvalidIdentifier,
+    InvalidTime,
+    PolicyError,
+    RegiekaartError,
+)
+from regiekaart.ids import check_id, check_time
+from regiekaart.terminal import printable
 
 if TYPE_CHECKING:
     from regiekaart.limits import Limits
@@ -91,3 +99,41 @@ def command_text(spec: str, *, limits: Limits | None = None) -> tuple[str | byte
     if spec.startswith("@"):
         return read_bounded(Path(spec[1:]), "max_command_bytes", bounds), spec[1:]
     return spec, "<argument>"
+
+
+def moment_or_exit(text: str | None) -> datetime:
+    """``--at``: an ISO 8601 time with its zone (now when not given), or exit 2: a
+    deadline compared with a time of no zone is one read in somebody's own zone."""
+    from regiekaart.clock import system_clock
+
+    if text is None:
+        return system_clock()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(
+            BAD_INPUT,
+            f"--at {printable(text)!r} is not a time (ISO 8601, e.g. 2026-03-05T09:00+01:00)",
+        )
+    if moment.utcoffset() is None:
+        fail(BAD_INPUT, f"--at {printable(text)!r} has no time zone; add one (Z, +01:00)")
+    try:
+        return check_time(moment)
+    except InvalidTime as exc:
+        fail(BAD_INPUT, f"--at: {exc}")
+
+
+def window_or_exit(text: str) -> timedelta:
+    """``--within``: how far to look ahead, as a card writes a duration in weeks, days or
+    hours (a month has no one length), or exit 2."""
+    from regiekaart.policy.durations import parse_duration
+
+    if not text:
+        return timedelta(0)
+    try:
+        length = parse_duration(text)
+    except ValueError as exc:
+        fail(BAD_INPUT, f"--within: {exc}")
+    if length.months:
+        fail(BAD_INPUT, "--within: give weeks, days or hours (a month is not one length)")
+    return timedelta(hours=length.hours)

@@ -16,7 +16,6 @@ creates one). Stored values are shown escaped (:mod:`regiekaart.cli._escaped`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -24,7 +23,14 @@ import typer
 
 from regiekaart.cli._escaped import print_json
 from regiekaart.cli._exits import BAD_INPUT, FAILED, STORE_ERROR, fail
-from regiekaart.cli._input import SearchPathOption, case_id_or_exit, command_text, policy_or_exit
+from regiekaart.cli._input import (
+    SearchPathOption,
+    case_id_or_exit,
+    command_text,
+    moment_or_exit,
+    policy_or_exit,
+    window_or_exit,
+)
 from regiekaart.cli._options import AsJson, Db
 from regiekaart.cli._store_access import store_or_exit
 from regiekaart.errors import CommandRefused, InvalidIdentifier, InvalidText, PolicyError
@@ -298,44 +304,6 @@ def list_cases(db: Db, as_json: AsJson = False) -> None:
 # -- case due -------------------------------------------------------------------------------
 
 
-def _moment(text: str | None) -> datetime:
-    """``--at``: an ISO 8601 time with its zone, or now."""
-    from regiekaart.clock import system_clock
-    from regiekaart.errors import InvalidTime
-    from regiekaart.ids import check_time
-
-    if text is None:
-        return system_clock()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        fail(
-            BAD_INPUT,
-            f"--at {printable(text)!r} is not a time (ISO 8601, e.g. 2026-03-05T09:00+01:00)",
-        )
-    if moment.utcoffset() is None:
-        fail(BAD_INPUT, f"--at {printable(text)!r} has no time zone; add one (Z, +01:00)")
-    try:
-        return check_time(moment)
-    except InvalidTime as exc:
-        fail(BAD_INPUT, f"--at: {exc}")
-
-
-def _window(text: str) -> timedelta:
-    """``--within``: how far to look ahead, as a card writes a duration (weeks, days, hours)."""
-    from regiekaart.policy.durations import parse_duration
-
-    if not text:
-        return timedelta(0)
-    try:
-        length = parse_duration(text)
-    except ValueError as exc:
-        fail(BAD_INPUT, f"--within: {exc}")
-    if length.months:
-        fail(BAD_INPUT, "--within: give weeks, days or hours (a month is not one length)")
-    return timedelta(hours=length.hours)
-
-
 @case_app.command("due")
 def due(
     db: Db,
@@ -360,7 +328,7 @@ def due(
     longest stay (the rule the card expects), duties past their deadline (inform)."""
     from regiekaart.cli._case_views import due_json, due_table
 
-    moment, window = _moment(at), _window(within)
+    moment, window = moment_or_exit(at), window_or_exit(within)
     with store_or_exit(db) as store:
         found = store.due(moment, within=window)
     if as_json:

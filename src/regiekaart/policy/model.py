@@ -199,8 +199,7 @@ class StateDef:
     children: tuple[str, ...] = ()
     source: str = ""
     duration: TimeLimit | None = None
-    """The longest a case should stay in it (``None``: no limit): past it the state is
-    due, and ``on_expiry`` names the rule the card expects to be taken."""
+    """Its longest stay (``None``: none), past which it is due; see :class:`TimeLimit`."""
 
     @property
     def is_phase(self) -> bool:
