@@ -26,9 +26,10 @@ from regiekaart.policy._duties import (
     Prohibition,
     Tag,
 )
+from regiekaart.policy._holders import Choice, DominanceOption, choose
 from regiekaart.policy._kinds import Direction, PartyKind, TransitionKind
 from regiekaart.policy._timing import Extension, TimeLimit
-from regiekaart.policy.conditions import Condition, Situation, holds
+from regiekaart.policy.conditions import Situation
 from regiekaart.policy.criteria import Expression
 
 __all__ = [
@@ -107,24 +108,6 @@ class RoleDef:
     order: int = 0
     """Where its row stands on the card (0: after the rows that give one, in the order of
     the file)."""
-
-
-@frozen
-class Choice:
-    """Holders that depend on the case: the responsible official follows the household
-    (the wethouder for youth matters when there is a child, for adults when not)."""
-
-    holders: tuple[str, ...]
-    condition: Condition | None = None
-    """When these holders apply; ``None``: always (the last choice of a list)."""
-
-
-def choose(choices: tuple[Choice, ...], situation: Situation) -> tuple[str, ...] | None:
-    """The holders of the first choice whose condition holds, or ``None`` if none does."""
-    for choice in choices:
-        if choice.condition is None or holds(choice.condition, situation):
-            return choice.holders
-    return None
 
 
 @frozen
@@ -274,33 +257,6 @@ class Measure:
     """Tags that classify it (ids of :attr:`Policy.tags`); recorded on its events."""
     duration: TimeLimit | None = None
     """Its longest term and how it may be extended (``None``: it lasts until ended)."""
-
-
-@frozen
-class DominanceOption:
-    """What dominates the problems, and so who takes which role."""
-
-    id: str
-    title: str
-    roles: Mapping[str, tuple[str, ...]]
-    """Role → holders; for a role with :attr:`choices`, the choice without a condition."""
-    source: str = ""
-    choices: Mapping[str, tuple[Choice, ...]] = attrs.field(factory=dict)
-    """Role → holders that depend on the case, first that applies."""
-
-    def holders(self, role: str, situation: Situation) -> tuple[str, ...] | None:
-        """Who this option puts in ``role`` for a case in ``situation`` (``None``: it
-        names nobody there, so the cell's next source applies)."""
-        if role in self.choices:
-            return choose(self.choices[role], situation)
-        return self.roles.get(role)
-
-    def every_holder(self, role: str) -> frozenset[str]:
-        """Everyone this option can put in ``role``, whatever the case."""
-        found = set(self.roles.get(role, ()))
-        for choice in self.choices.get(role, ()):
-            found.update(choice.holders)
-        return frozenset(found)
 
 
 @frozen
