@@ -38,8 +38,9 @@ from regiekaart.verify import VERIFY_SCOPE, Exploration, explore, start_case
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def baseline(policy: Policy, scope: Scope, max_states: int) -> tuple[float, int, int]:
-    """Seconds, situations and commands tried by the bare explorer."""
+def baseline(policy: Policy, scope: Scope, max_states: int) -> tuple[float, float, int, int]:
+    """Seconds (wall and this process's CPU), situations and commands tried by the bare
+    explorer."""
     tried = 0
 
     def edge(*_: object) -> None:
@@ -47,9 +48,9 @@ def baseline(policy: Policy, scope: Scope, max_states: int) -> tuple[float, int,
         tried += 1
 
     case = start_case(policy)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     steps = bfs(policy, case, edge=edge, scope=scope, keep_log=False, max_states=max_states)
-    return time.perf_counter() - began, len(steps), tried
+    return time.perf_counter() - began, time.process_time() - cpu, len(steps), tried
 
 
 def main() -> None:
@@ -66,14 +67,19 @@ def main() -> None:
     policy = load_policy(args.policy)
     scope = Scope(measure_order=True) if args.measure_order else VERIFY_SCOPE
     times: dict[str, list[float]] = {"baseline": [], "serial": [], "parallel": []}
+    cpu: dict[str, list[float]] = {"baseline": [], "serial": []}
     base_states = base_tried = 0
     runs: dict[str, Exploration] = {}
     for _ in range(args.repeat):
-        seconds, base_states, base_tried = baseline(policy, scope, args.max_states)
+        seconds, used, base_states, base_tried = baseline(policy, scope, args.max_states)
         times["baseline"].append(seconds)
+        cpu["baseline"].append(used)
         for name, workers in (("serial", 1), ("parallel", args.workers)):
+            began = time.process_time()
             runs[name] = explore(policy, scope=scope, max_states=args.max_states, workers=workers)
             times[name].append(runs[name].seconds)
+            if name in cpu:
+                cpu[name].append(time.process_time() - began)
     serial, parallel = runs["serial"], runs["parallel"]
     assert _verdict(serial) == _verdict(parallel), "a parallel search must find the same"
     base = statistics.median(times["baseline"])
@@ -91,6 +97,10 @@ def main() -> None:
         )
     ratio = statistics.median(times["serial"]) / statistics.median(times["parallel"])
     print(f"speed-up of {args.workers} processes over 1: {ratio:.2f}x")
+    print(
+        "CPU seconds of this process (steadier than wall time on a shared machine): "
+        + ", ".join(f"{name} {statistics.median(used):.1f}" for name, used in cpu.items())
+    )
     print(f"bound hit: {parallel.bound_hit}; findings: {len(parallel.findings)}")
     for finding in parallel.findings:
         print(f"  {finding.check}: {finding.detail}")
