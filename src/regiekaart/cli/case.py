@@ -101,7 +101,7 @@ def _members(specs: Sequence[str]) -> list[Member]:
     for spec in specs:
         member_id, sep, group = spec.partition(":")
         if not sep or not member_id or not group:
-            fail(BAD_INPUT, f"--member {spec!r}: write ID:GROUP, e.g. jeugd-1:jeugd")
+            fail(BAD_INPUT, f"--member {spec!r}: write ID:GROUP, e.g. m-1:GROUP")
         members.append(Member(id=member_id, group=group))
     return members
 

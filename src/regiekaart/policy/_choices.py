@@ -2,7 +2,7 @@
 
 A role cell's ``holders`` and a dominance option's role may be a list of choices,
 ``[{if: CONDITION, holders: [...]}, ..., {holders: [...]}]``: the first whose condition
-holds gives the holders (the responsible wethouder follows the household's members).
+holds gives the holders (the responsible official follows the household's members).
 Reading keeps the plain holders beside the choices (the choice without a condition), so
 a reader that only shows the usual holders still shows the usual ones. The checks
 report, through the ``add`` of :mod:`regiekaart.policy.semantics`, unknown parties,

@@ -21,7 +21,7 @@ __all__ = ["Choice", "DominanceOption", "choose"]
 @frozen
 class Choice:
     """Holders that depend on the case: the responsible official follows the household
-    (the wethouder for youth matters when there is a child, for adults when not)."""
+    (one official when the household has a child, another when it has only adults)."""
 
     holders: tuple[str, ...]
     condition: Condition | None = None

@@ -126,7 +126,7 @@ class CaseWords:
 
 
 def condition_words(policy: Policy, condition: conditions.Condition) -> str:
-    """A condition of the card in the card's words: ``met een lid: Jeugdige``."""
+    """A condition of the card in the card's words: ``met een lid: <groep>``."""
     if isinstance(condition, conditions.Term):
         return _term_words(policy, condition)
     if isinstance(condition, conditions.Not):
@@ -152,8 +152,8 @@ def _term_words(policy: Policy, term: conditions.Term) -> str:
 
 
 def choice_words(policy: Policy, choices: Iterable[Choice]) -> tuple[str, ...]:
-    """Holders that follow the case, one phrase per choice: ``Wethouder Jeugd (met een
-    lid: Jeugdige)``, then ``anders Wethouder Wmo``."""
+    """Holders that follow the case, one phrase per choice: ``<partij> (met een lid:
+    <groep>)``, then ``anders <partij>``."""
     out: list[str] = []
     for choice in choices:
         names = ", ".join(
